@@ -1,0 +1,157 @@
+// How the producer chooses a partition for a record: Kafka's DefaultPartitioner as of 2.4–3.2
+// (org.apache.kafka.clients.producer.internals.DefaultPartitioner with StickyPartitionCache, KIP-480).
+//
+// A keyed record goes to `toPositive(murmur2(keyBytes)) % numPartitions`, over all partitions of
+// the topic whether or not they currently have a leader, so a key never moves while its partition
+// is offline (the record waits or fails instead). murmur2 is a bit-exact port of
+// org.apache.kafka.common.utils.Utils.murmur2, and keys are serialised as Java's
+// String.getBytes(UTF_8) does (StringSerializer), so the simulator puts every key in the same
+// partition a real Kafka producer would.
+//
+// An unkeyed record goes to the topic's sticky partition: one available partition (one with a
+// leader) is used until the accumulator opens a new batch for it, then another is picked at random.
+//
+// Simplified: randomness comes from an injected Rng instead of ThreadLocalRandom, and the choice of
+// the next sticky partition is drawn directly among the other available partitions; Kafka draws
+// among all available ones and redraws while it hits the old one, which yields the same uniform
+// distribution but needs an unbounded loop. The adaptive BuiltInPartitioner of Kafka 3.3 (KIP-794)
+// is not modelled.
+
+import type { Rng } from '../core/rng.ts';
+
+const MURMUR2_SEED = 0x9747b28c;
+const MURMUR2_M = 0x5bd1e995;
+const MURMUR2_R = 24;
+
+/**
+ * Java's String.getBytes(UTF_8): UTF-16 code units to UTF-8 bytes. A lone surrogate becomes '?'
+ * (0x3F) as in Java, where TextEncoder would write U+FFFD instead.
+ */
+export function utf8(text: string): Uint8Array {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) {
+      bytes.push(unit);
+    } else if (unit < 0x800) {
+      bytes.push(0xc0 | (unit >> 6), 0x80 | (unit & 0x3f));
+    } else if (unit >= 0xd800 && unit <= 0xdfff) {
+      const low = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (unit <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+        const codePoint = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+        bytes.push(
+          0xf0 | (codePoint >> 18),
+          0x80 | ((codePoint >> 12) & 0x3f),
+          0x80 | ((codePoint >> 6) & 0x3f),
+          0x80 | (codePoint & 0x3f),
+        );
+        i++;
+      } else {
+        bytes.push(0x3f);
+      }
+    } else {
+      bytes.push(0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f));
+    }
+  }
+  return Uint8Array.from(bytes);
+}
+
+/** Utils.toPositive: clears the sign bit (not Math.abs, which would fail on Integer.MIN_VALUE). */
+export function toPositive(n: number): number {
+  return n & 0x7fffffff;
+}
+
+/** Utils.murmur2: MurmurHash2, 32-bit, returned as a signed 32-bit integer like Java's int. */
+export function murmur2(data: Uint8Array): number {
+  const length = data.length;
+  let h = (MURMUR2_SEED ^ length) | 0;
+  const blocks = length >>> 2;
+  for (let i = 0; i < blocks; i++) {
+    const at = i * 4;
+    let k =
+      (data[at] as number) |
+      ((data[at + 1] as number) << 8) |
+      ((data[at + 2] as number) << 16) |
+      ((data[at + 3] as number) << 24);
+    k = Math.imul(k, MURMUR2_M);
+    k ^= k >>> MURMUR2_R;
+    k = Math.imul(k, MURMUR2_M);
+    h = Math.imul(h, MURMUR2_M);
+    h ^= k;
+  }
+  // Java's switch on length % 4 falls through from case 3 to case 1; the ifs below do the same.
+  const tail = length & ~3;
+  const remaining = length & 3;
+  if (remaining >= 3) h ^= (data[tail + 2] as number) << 16;
+  if (remaining >= 2) h ^= (data[tail + 1] as number) << 8;
+  if (remaining >= 1) {
+    h ^= data[tail] as number;
+    h = Math.imul(h, MURMUR2_M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, MURMUR2_M);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+function checkPartitionCount(numPartitions: number, caller: string): void {
+  if (!Number.isInteger(numPartitions) || numPartitions < 1) {
+    throw new RangeError(`${caller}: numPartitions must be a positive integer, got ${numPartitions}`);
+  }
+}
+
+/** DefaultPartitioner for a keyed record: the partition is a pure function of key and count. */
+export function keyedPartition(key: string, numPartitions: number): number {
+  checkPartitionCount(numPartitions, 'keyedPartition');
+  return toPositive(murmur2(utf8(key))) % numPartitions;
+}
+
+/**
+ * StickyPartitionCache (KIP-480): the partition unkeyed records of a topic go to, kept until the
+ * producer opens a new batch on it. Holding one partition per topic fills batches faster than
+ * round-robin, which is why linger.ms=0 producers got lower latency from 2.4 on.
+ */
+export class StickyPartitioner {
+  private readonly stickyByTopic = new Map<string, number>();
+
+  constructor(private readonly rng: Rng) {}
+
+  /** The current sticky partition of `topic`, choosing one first if there is none yet. */
+  partition(topic: string, availablePartitions: readonly number[], numPartitions: number): number {
+    const sticky = this.stickyByTopic.get(topic);
+    if (sticky !== undefined) return sticky;
+    return this.onNewBatch(topic, -1, availablePartitions, numPartitions);
+  }
+
+  /**
+   * A new batch was created on `prevPartition`: if it is the sticky one, move to another partition.
+   * A stale call (the sticky partition already moved on) changes nothing, as in Kafka, where
+   * several threads may report the same full batch.
+   */
+  onNewBatch(
+    topic: string,
+    prevPartition: number,
+    availablePartitions: readonly number[],
+    numPartitions: number,
+  ): number {
+    checkPartitionCount(numPartitions, 'StickyPartitioner.onNewBatch');
+    const oldPartition = this.stickyByTopic.get(topic);
+    if (oldPartition !== undefined && oldPartition !== prevPartition) return oldPartition;
+    const next = this.choose(oldPartition, availablePartitions, numPartitions);
+    this.stickyByTopic.set(topic, next);
+    return next;
+  }
+
+  private choose(
+    oldPartition: number | undefined,
+    availablePartitions: readonly number[],
+    numPartitions: number,
+  ): number {
+    // With no partition available Kafka still picks one of all partitions; the batch then waits
+    // for a leader (or expires after delivery.timeout.ms).
+    if (availablePartitions.length === 0) return this.rng.int(numPartitions);
+    if (availablePartitions.length === 1) return availablePartitions[0] as number;
+    const others = availablePartitions.filter((partition) => partition !== oldPartition);
+    return others.length > 0 ? this.rng.pick(others) : (availablePartitions[0] as number);
+  }
+}
