@@ -1,0 +1,367 @@
+// The network: nodes on machines in racks, and TCP-like connections between them (DESIGN §4).
+//
+// Delivery time of a message = sender NIC serialisation (FIFO behind what that NIC already
+// queued) + propagation (intra- or cross-rack, plus seeded jitter, plus any slow-network latency)
+// + receiver NIC serialisation. Jitter never reorders: a message never arrives before one sent
+// earlier on the same path (pair of nodes, one direction), which is TCP's in-order delivery.
+//
+// Connections follow TCP where it shows to Kafka (actor.ts states the contract):
+// - A send opens a connection if the sender holds none; the receiver attaches to it on the first
+//   message (two nodes opening at once share one, as a TCP simultaneous open does).
+// - A message dropped by a partition, or by a powered-off receiver, breaks its direction of the
+//   connection: TCP delivers nothing past a gap, so everything after it is lost too, until a side
+//   closes the connection (Kafka's and ZooKeeper's clients do when a request times out). The
+//   sender hears nothing: a partitioned or powered-off peer is silent.
+// - Data reaching a machine whose process is not running (crashed, stopped, restarting), or on a
+//   connection the receiver no longer holds (it restarted since), is answered by a reset (RST),
+//   so the sender learns at once — one round trip.
+// - A crashed process's kernel resets its connections: each peer hears `reset` one propagation
+//   later. A clean stop or `closeConnection` sends a FIN behind the data already sent: the peer
+//   hears `closed` after that data. Power loss sends nothing.
+// - A receiver holding an older connection with the sender than the one arriving learns the old
+//   one is dead (`reset`) before the new data is handed over; TCP would tell it on its next send.
+//
+// Each message costs two events (arrival at the receiving NIC, then delivery after its
+// serialisation) and one small object; partition checks read a flag cached on the path.
+// Simplified: no packet-level loss, duplication or corruption; one connection per pair of nodes
+// (Kafka opens one per client and per purpose); no flow control (see nic.ts).
+
+import { assert } from '../core/assert.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Scheduler } from '../core/scheduler.ts';
+import { Level, type Trace } from '../core/trace.ts';
+import type { DisconnectReason, NodeId } from './actor.ts';
+import { LinkFaults } from './link-faults.ts';
+import type { Nic } from './nic.ts';
+
+/** What the network needs from the machine a node runs on. */
+export interface NetworkHost {
+  readonly id: NodeId;
+  readonly rack: string;
+  readonly nic: Nic;
+  readonly intraRackLatencyUs: number;
+  readonly crossRackLatencyUs: number;
+  readonly latencyJitterUs: number;
+  /** The machine has power (its kernel answers). */
+  readonly poweredOn: boolean;
+  /** A process is running, up or paused (its sockets exist). */
+  readonly listening: boolean;
+  /** Power losses so far, and when the last began: what was still in the NIC then is lost. */
+  readonly powerLosses: number;
+  readonly lastPowerLossUs: number;
+  /** Hands a message to the process (which may defer it while paused). */
+  deliver(from: NodeId, message: unknown): void;
+  /** Tells the process its connection with `peer` ended. */
+  disconnected(peer: NodeId, reason: DisconnectReason): void;
+}
+
+/** Nodes one network may hold. */
+export const MAX_NODES = 4096;
+
+const DATA = 0;
+const FIN = 1;
+const RST = 2;
+type FrameKind = typeof DATA | typeof FIN | typeof RST;
+
+/** A node as the network knows it: its host and the connection it holds with each peer. */
+export class NetNode {
+  readonly conns = new Map<NodeId, Connection>();
+  constructor(
+    readonly index: number,
+    readonly host: NetworkHost,
+  ) {}
+  get id(): NodeId {
+    return this.host.id;
+  }
+}
+
+/** One direction between two nodes: latency, jitter stream, fault flags, and the FIFO tail. */
+class Path {
+  blocked = false;
+  addedLatencyUs = 0;
+  /** Arrival time (fractional µs) of the last message sent on this path. */
+  tailUs = 0;
+  constructor(
+    readonly from: NetNode,
+    readonly to: NetNode,
+    readonly latencyUs: number,
+    readonly jitterUs: number,
+    readonly rng: Rng,
+  ) {}
+}
+
+class Pair {
+  latest: Connection | null = null;
+  constructor(
+    readonly ab: Path,
+    readonly ba: Path,
+  ) {}
+}
+
+class Connection {
+  attachedA = false;
+  attachedB = false;
+  brokenAB = false;
+  brokenBA = false;
+  constructor(
+    readonly id: number,
+    readonly pair: Pair,
+  ) {}
+}
+
+class Packet {
+  constructor(
+    readonly kind: FrameKind,
+    readonly conn: Connection,
+    /** True when travelling from the pair's first node (lower index) to its second. */
+    readonly forward: boolean,
+    readonly message: unknown,
+    readonly bytes: number,
+    readonly sentUs: number,
+    readonly departUs: number,
+    readonly arrivalUs: number,
+    readonly senderPowerLosses: number,
+  ) {}
+}
+
+export interface NetworkOptions {
+  /** Names a message for the trace (default: its string `type` field, if any). */
+  messageType?: (message: unknown) => string | undefined;
+}
+
+export interface NetworkStats {
+  sent: number;
+  delivered: number;
+  lost: number;
+}
+
+export class Network {
+  readonly faults = new LinkFaults();
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0 };
+  private readonly nodes = new Map<NodeId, NetNode>();
+  private readonly pairs = new Map<number, Pair>();
+  private nextConnectionId = 1;
+  private readonly messageType: (message: unknown) => string | undefined;
+  private readonly onArrive = (packet: Packet): void => this.arrive(packet);
+  private readonly onDeliver = (packet: Packet): void => this.deliver(packet);
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly trace: Trace,
+    private readonly rng: Rng,
+    options: NetworkOptions = {},
+  ) {
+    this.messageType = options.messageType ?? defaultMessageType;
+  }
+
+  addNode(host: NetworkHost): NetNode {
+    assert(!this.nodes.has(host.id), () => `network: node ${host.id} added twice`);
+    assert(this.nodes.size < MAX_NODES, () => `network: more than ${MAX_NODES} nodes`);
+    const node = new NetNode(this.nodes.size, host);
+    this.nodes.set(host.id, node);
+    return node;
+  }
+
+  node(id: NodeId): NetNode {
+    const node = this.nodes.get(id);
+    assert(node !== undefined, () => `network: unknown node ${id}`);
+    return node;
+  }
+
+  /** Sends `message` of `bytes` from `from` to `to` on their connection, opening one if needed. */
+  send(from: NetNode, to: NodeId, message: unknown, bytes: number): void {
+    assert(Number.isInteger(bytes) && bytes >= 0, () => `${from.id} sent a message of ${bytes} bytes: sizes are whole bytes`);
+    let conn = from.conns.get(to);
+    if (conn === undefined) conn = this.open(from, this.peer(from, to));
+    this.stats.sent++;
+    this.transmit(DATA, conn, conn.pair.ab.from === from, message, bytes);
+  }
+
+  /** `from` closes its connection with `peer` (FIN behind the data already sent). */
+  close(from: NetNode, peer: NodeId): void {
+    const conn = from.conns.get(peer);
+    if (conn === undefined) return;
+    from.conns.delete(peer);
+    this.transmit(FIN, conn, conn.pair.ab.from === from, undefined, 0);
+  }
+
+  /**
+   * The process on `node` ended. With `how` = 'reset' (crash) its kernel resets every connection,
+   * with 'closed' (clean stop) it closes them; with 'silent' (power loss) peers hear nothing.
+   */
+  processEnded(node: NetNode, how: DisconnectReason | 'silent'): void {
+    for (const conn of node.conns.values()) {
+      if (how !== 'silent') this.transmit(how === 'reset' ? RST : FIN, conn, conn.pair.ab.from === node, undefined, 0);
+    }
+    node.conns.clear();
+  }
+
+  /** Whether `from` holds an open connection with `peer` (for tests and diagnostics). */
+  isConnected(from: NodeId, peer: NodeId): boolean {
+    return this.node(from).conns.has(peer);
+  }
+
+  /** Re-reads the faults in force into every path's cached flags; call after any change. */
+  refreshFaults(): void {
+    for (const pair of this.pairs.values()) {
+      this.applyFaults(pair.ab);
+      this.applyFaults(pair.ba);
+    }
+  }
+
+  private peer(from: NetNode, to: NodeId): NetNode {
+    const peer = this.nodes.get(to);
+    assert(peer !== undefined, () => `${from.id} sent to unknown node ${to}`);
+    assert(peer !== from, () => `${from.id} sent a message to itself`);
+    return peer;
+  }
+
+  private open(from: NetNode, to: NetNode): Connection {
+    const pair = this.pairOf(from, to);
+    const fromIsA = pair.ab.from === from;
+    const latest = pair.latest;
+    // Simultaneous open: the peer opened a connection we have not yet seen; share it.
+    if (latest !== null && !(fromIsA ? latest.attachedA : latest.attachedB) && to.conns.get(from.id) === latest) {
+      this.attach(latest, fromIsA);
+      from.conns.set(to.id, latest);
+      return latest;
+    }
+    const conn = new Connection(this.nextConnectionId++, pair);
+    this.attach(conn, fromIsA);
+    pair.latest = conn;
+    from.conns.set(to.id, conn);
+    return conn;
+  }
+
+  private attach(conn: Connection, sideA: boolean): void {
+    if (sideA) conn.attachedA = true;
+    else conn.attachedB = true;
+  }
+
+  private pairOf(x: NetNode, y: NetNode): Pair {
+    const [a, b] = x.index < y.index ? [x, y] : [y, x];
+    const key = a.index * MAX_NODES + b.index;
+    let pair = this.pairs.get(key);
+    if (pair === undefined) {
+      pair = new Pair(this.newPath(a, b), this.newPath(b, a));
+      this.pairs.set(key, pair);
+    }
+    return pair;
+  }
+
+  private newPath(from: NetNode, to: NetNode): Path {
+    const sameRack = from.host.rack === to.host.rack;
+    const latencyUs = sameRack
+      ? Math.max(from.host.intraRackLatencyUs, to.host.intraRackLatencyUs)
+      : Math.max(from.host.crossRackLatencyUs, to.host.crossRackLatencyUs);
+    const jitterUs = Math.max(from.host.latencyJitterUs, to.host.latencyJitterUs);
+    const path = new Path(from, to, latencyUs, jitterUs, this.rng.fork(`${from.id}->${to.id}`));
+    this.applyFaults(path);
+    return path;
+  }
+
+  private applyFaults(path: Path): void {
+    path.blocked = this.faults.blocked(path.from.id, path.to.id);
+    path.addedLatencyUs = this.faults.addedLatencyUs(path.from.id, path.to.id);
+  }
+
+  private transmit(kind: FrameKind, conn: Connection, forward: boolean, message: unknown, bytes: number): void {
+    const path = forward ? conn.pair.ab : conn.pair.ba;
+    const nowUs = this.scheduler.now;
+    const sender = path.from.host;
+    const departUs = sender.nic.transmit(nowUs, bytes);
+    const jitterUs = path.jitterUs > 0 ? path.rng.int(path.jitterUs + 1) : 0;
+    let arrivalUs = departUs + path.latencyUs + path.addedLatencyUs + jitterUs;
+    if (arrivalUs < path.tailUs) arrivalUs = path.tailUs;
+    path.tailUs = arrivalUs;
+    const packet = new Packet(kind, conn, forward, message, bytes, nowUs, departUs, arrivalUs, sender.powerLosses);
+    this.scheduler.schedule(Math.ceil(arrivalUs) - nowUs, this.onArrive, packet);
+  }
+
+  /** The last bit reached the receiving NIC: drop it here, or queue it for reception. */
+  private arrive(packet: Packet): void {
+    const path = packet.forward ? packet.conn.pair.ab : packet.conn.pair.ba;
+    const sender = path.from.host;
+    const receiver = path.to.host;
+    let reason: string | null = null;
+    if (sender.powerLosses !== packet.senderPowerLosses && packet.departUs > sender.lastPowerLossUs) reason = 'sender-power-loss';
+    else if (path.blocked) reason = 'partition';
+    else if (packet.forward ? packet.conn.brokenAB : packet.conn.brokenBA) reason = 'broken-connection';
+    else if (!receiver.poweredOn) reason = 'powered-off';
+    if (reason !== null) {
+      this.lose(packet, path, reason);
+      return;
+    }
+    const receivedUs = receiver.nic.receive(packet.arrivalUs, packet.bytes);
+    this.scheduler.schedule(Math.ceil(receivedUs) - this.scheduler.now, this.onDeliver, packet);
+  }
+
+  /** Fully received: hand it to the receiving node's kernel. */
+  private deliver(packet: Packet): void {
+    const path = packet.forward ? packet.conn.pair.ab : packet.conn.pair.ba;
+    const receiver = path.to;
+    if (!receiver.host.poweredOn) {
+      this.lose(packet, path, 'powered-off');
+      return;
+    }
+    if (packet.kind !== DATA) {
+      this.endByPeer(receiver, path.from.id, packet.conn, packet.kind === RST ? 'reset' : 'closed');
+      return;
+    }
+    if (!receiver.host.listening || !this.accept(receiver, path.from, packet.conn, packet.forward)) {
+      this.lose(packet, path, receiver.host.listening ? 'stale-connection' : 'not-listening');
+      this.transmit(RST, packet.conn, !packet.forward, undefined, 0);
+      return;
+    }
+    this.stats.delivered++;
+    if (this.trace.fullDetail) {
+      this.trace.emit('msg', { from: path.from.id, to: receiver.id, type: this.messageType(packet.message) ?? null, bytes: packet.bytes, sentUs: packet.sentUs }, Level.Full);
+    } else {
+      this.trace.skip();
+    }
+    receiver.host.deliver(path.from.id, packet.message);
+  }
+
+  /** Whether the receiver takes data on `conn`, attaching to it or replacing an older one. */
+  private accept(receiver: NetNode, sender: NetNode, conn: Connection, forward: boolean): boolean {
+    const held = receiver.conns.get(sender.id);
+    if (held === conn) return true;
+    const receiverIsA = !forward;
+    if (receiverIsA ? conn.attachedA : conn.attachedB) return false;
+    if (held !== undefined && held.id > conn.id) return false;
+    this.attach(conn, receiverIsA);
+    receiver.conns.set(sender.id, conn);
+    if (held !== undefined) this.notify(receiver, sender.id, 'reset');
+    return true;
+  }
+
+  private endByPeer(receiver: NetNode, peer: NodeId, conn: Connection, reason: DisconnectReason): void {
+    if (!receiver.host.listening || receiver.conns.get(peer) !== conn) return;
+    receiver.conns.delete(peer);
+    this.notify(receiver, peer, reason);
+  }
+
+  private notify(receiver: NetNode, peer: NodeId, reason: DisconnectReason): void {
+    if (this.trace.fullDetail) this.trace.emit(reason === 'reset' ? 'conn-reset' : 'conn-closed', { node: receiver.id, peer }, Level.Full);
+    else this.trace.skip();
+    receiver.host.disconnected(peer, reason);
+  }
+
+  private lose(packet: Packet, path: Path, reason: string): void {
+    if (packet.forward) packet.conn.brokenAB = true;
+    else packet.conn.brokenBA = true;
+    if (packet.kind !== DATA) return;
+    this.stats.lost++;
+    if (this.trace.fullDetail) {
+      this.trace.emit('msg-lost', { from: path.from.id, to: path.to.id, type: this.messageType(packet.message) ?? null, bytes: packet.bytes, reason }, Level.Full);
+    } else {
+      this.trace.skip();
+    }
+  }
+}
+
+function defaultMessageType(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const type = (message as { type?: unknown }).type;
+  return typeof type === 'string' ? type : undefined;
+}
