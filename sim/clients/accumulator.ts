@@ -1,0 +1,229 @@
+// The record accumulator (org.apache.kafka.clients.producer.internals.RecordAccumulator and
+// BufferPool): per-partition deques of batches that send() appends to and the Sender drains.
+//
+// - append: into the partition's last batch if it has room, else a new batch whose buffer
+//   (max(batch.size, the record's upper bound)) comes from buffer.memory. With abortOnNewBatch
+//   (the DefaultPartitioner's KIP-480 path) the append gives up instead of creating a batch, so
+//   the sticky partitioner can move on first. When buffer.memory is exhausted the caller blocks
+//   (up to max.block.ms, in the producer); a batch returns its whole buffer when it is done.
+// - ready: a partition's head batch is sendable when it is full (or another batch is queued behind
+//   it), when it has waited linger.ms (retry.backoff.ms after a failed attempt), or while send()
+//   is blocked on memory; a batch in retry backoff is never sendable.
+// - drain: for each ready broker, one batch from each partition it leads, starting where the
+//   previous drain stopped (drainIndex), up to max.request.size; the idempotence checks of
+//   shouldStopDrainBatchesForPartition, which end the broker's drain for this round (`break`, as
+//   in Kafka). Drained batches get their producer id, epoch and sequence here.
+// - reenqueue: a retried batch goes back to the front; with idempotence in sequence order
+//   (insertInSequenceOrder), without it simply first — which is how retries reorder (A10).
+// - expiredBatches: batches not yet drained whose delivery.timeout.ms has passed, from the head of
+//   each deque.
+//
+// Simplified: one thread appends, so BufferPool has at most one waiter and no free list of
+// pooled buffers (the byte count is what bounds memory); muting is by partition as in Kafka.
+
+import { assert } from '../core/assert.ts';
+import type { PartitionName } from '../kafka/protocol.ts';
+import type { ProducerHistory } from './history.ts';
+import { batchUpperBoundBytes, CompressionRatioEstimator, ProducerBatch } from './producer-batch.ts';
+import type { ProducerSettings } from './producer-config.ts';
+import type { PartitionRef, ProducerMetadata } from './producer-metadata.ts';
+import type { TransactionManager } from './transaction-manager.ts';
+
+/** A record handed to append: sizes, the key for the history, and when send() was called. */
+export interface AppendRecord {
+  readonly keyBytes: number;
+  readonly valueBytes: number;
+  readonly keyIndex: number;
+  readonly invokeUs: number;
+}
+
+export type AppendResult =
+  | { readonly kind: 'appended'; readonly batchIsFull: boolean; readonly newBatchCreated: boolean }
+  | { readonly kind: 'abort-for-new-batch' }
+  | { readonly kind: 'needs-memory' };
+
+export interface ReadyCheck {
+  readonly readyNodes: Set<number>;
+  /** µs until a not-yet-ready batch becomes ready (Infinity when none waits). */
+  readonly nextReadyCheckDelayUs: number;
+  readonly unknownLeaderTopics: Set<string>;
+}
+
+export class RecordAccumulator {
+  private readonly deques = new Map<PartitionName, ProducerBatch[]>();
+  private readonly drainIndexByNode = new Map<number, number>();
+  private readonly muted = new Set<PartitionName>();
+  private readonly ratios = new CompressionRatioEstimator();
+  private availableBytes: number;
+  /** BufferPool.queued() > 0: send() is blocked waiting for memory. */
+  memoryWaiter = false;
+
+  constructor(
+    private readonly settings: ProducerSettings,
+    private readonly history: ProducerHistory,
+  ) {
+    this.availableBytes = settings.bufferMemoryBytes;
+  }
+
+  get bufferAvailableBytes(): number {
+    return this.availableBytes;
+  }
+
+  append(ref: PartitionRef, record: AppendRecord, nowUs: number, abortOnNewBatch: boolean): AppendResult {
+    const deque = this.dequeFor(ref.name);
+    const ratio = this.ratios.estimate(ref.topic);
+    const last = deque[deque.length - 1];
+    if (last !== undefined) {
+      const recordBytes = last.nextRecordBytes(nowUs, record.keyBytes, record.valueBytes);
+      if (last.hasRoomFor(recordBytes, this.settings.batchSizeBytes, ratio)) {
+        this.appendTo(last, record, recordBytes, nowUs);
+        return { kind: 'appended', batchIsFull: deque.length > 1 || last.isFull(this.settings.batchSizeBytes, ratio), newBatchCreated: false };
+      }
+    }
+    if (abortOnNewBatch) return { kind: 'abort-for-new-batch' };
+    const bufferBytes = Math.max(this.settings.batchSizeBytes, batchUpperBoundBytes(record.keyBytes, record.valueBytes));
+    if (bufferBytes > this.availableBytes) return { kind: 'needs-memory' };
+    this.availableBytes -= bufferBytes;
+    const historyPartition = this.history.partitionIndex(ref.name);
+    const rangeId = this.history.openRange(historyPartition, nowUs);
+    const firstRecord = this.history.nextRecord(historyPartition);
+    const batch = new ProducerBatch(ref, historyPartition, rangeId, firstRecord, nowUs, bufferBytes, this.settings.compression);
+    this.appendTo(batch, record, batch.nextRecordBytes(nowUs, record.keyBytes, record.valueBytes), nowUs);
+    deque.push(batch);
+    return { kind: 'appended', batchIsFull: deque.length > 1 || batch.isFull(this.settings.batchSizeBytes, ratio), newBatchCreated: true };
+  }
+
+  /** Returns a done batch's buffer to the pool. */
+  deallocate(batch: ProducerBatch): void {
+    this.availableBytes += batch.bufferBytes;
+    assert(this.availableBytes <= this.settings.bufferMemoryBytes, 'buffer.memory: a buffer was returned twice');
+  }
+
+  ready(metadata: ProducerMetadata, nowUs: number): ReadyCheck {
+    const readyNodes = new Set<number>();
+    const unknownLeaderTopics = new Set<string>();
+    let nextReadyCheckDelayUs = Infinity;
+    for (const [name, deque] of this.deques) {
+      const batch = deque[0];
+      if (batch === undefined) continue;
+      const leader = metadata.leaderFor(batch.topic, batch.partitionNumber);
+      if (leader < 0) {
+        unknownLeaderTopics.add(batch.topic);
+        continue;
+      }
+      if (readyNodes.has(leader) || this.muted.has(name)) continue;
+      const waitedUs = nowUs - batch.lastAttemptUs;
+      const backingOff = batch.attempts > 0 && waitedUs < this.settings.retryBackoffUs;
+      const timeToWaitUs = backingOff ? this.settings.retryBackoffUs : this.settings.lingerUs;
+      const full = deque.length > 1 || batch.isFull(this.settings.batchSizeBytes, this.ratios.estimate(batch.topic));
+      const sendable = full || waitedUs >= timeToWaitUs || this.memoryWaiter;
+      if (sendable && !backingOff) readyNodes.add(leader);
+      else nextReadyCheckDelayUs = Math.min(nextReadyCheckDelayUs, Math.max(timeToWaitUs - waitedUs, 0));
+    }
+    return { readyNodes, nextReadyCheckDelayUs, unknownLeaderTopics };
+  }
+
+  /** RecordAccumulator.drain for the brokers in `nodes`. */
+  drain(metadata: ProducerMetadata, nodes: readonly number[], nowUs: number, txn: TransactionManager | null): Map<number, ProducerBatch[]> {
+    const drained = new Map<number, ProducerBatch[]>();
+    for (const node of nodes) drained.set(node, this.drainNode(metadata.partitionsForLeader(node), node, nowUs, txn));
+    return drained;
+  }
+
+  private drainNode(parts: readonly PartitionRef[], node: number, nowUs: number, txn: TransactionManager | null): ProducerBatch[] {
+    const ready: ProducerBatch[] = [];
+    if (parts.length === 0) return ready;
+    let sizeBytes = 0;
+    let index = (this.drainIndexByNode.get(node) ?? 0) % parts.length;
+    const start = index;
+    do {
+      const part = parts[index] as PartitionRef;
+      this.drainIndexByNode.set(node, index);
+      index = (index + 1) % parts.length;
+      const deque = this.deques.get(part.name);
+      const first = deque?.[0];
+      if (deque === undefined || first === undefined || this.muted.has(part.name)) continue;
+      if (first.attempts > 0 && nowUs - first.lastAttemptUs < this.settings.retryBackoffUs) continue;
+      if (sizeBytes + first.sizeBytes > this.settings.maxRequestSizeBytes && ready.length > 0) break;
+      if (txn !== null && txn.shouldStopDrain(first)) break;
+      deque.shift();
+      if (txn !== null && !first.hasSequence) txn.assignSequence(first);
+      this.close(first);
+      sizeBytes += first.sizeBytes;
+      ready.push(first);
+    } while (index !== start);
+    return ready;
+  }
+
+  /** A drained batch stops taking records; its compression teaches the ratio estimate. */
+  private close(batch: ProducerBatch): void {
+    if (batch.closed) return;
+    batch.closed = true;
+    if (this.settings.compression !== 'none') this.ratios.update(batch.topic, batch.observedCompressionRatio);
+  }
+
+  /** RecordAccumulator.reenqueue: back to the front, in sequence order when idempotent. */
+  reenqueue(batch: ProducerBatch, nowUs: number, idempotent: boolean): void {
+    batch.reenqueued(nowUs);
+    const deque = this.dequeFor(batch.partition);
+    if (!idempotent || !batch.hasSequence) {
+      deque.unshift(batch);
+      return;
+    }
+    // insertInSequenceOrder: before the first batch that is unsequenced or has a higher sequence.
+    let at = 0;
+    while (at < deque.length) {
+      const queued = deque[at] as ProducerBatch;
+      if (!queued.hasSequence || queued.baseSequence > batch.baseSequence) break;
+      at++;
+    }
+    deque.splice(at, 0, batch);
+  }
+
+  /** Batches still queued whose delivery timeout has passed, removed from their deques. */
+  expiredBatches(nowUs: number): ProducerBatch[] {
+    const expired: ProducerBatch[] = [];
+    for (const deque of this.deques.values()) {
+      while (deque.length > 0 && (deque[0] as ProducerBatch).hasReachedDeliveryTimeout(this.settings.deliveryTimeoutUs, nowUs)) {
+        expired.push(deque.shift() as ProducerBatch);
+      }
+    }
+    return expired;
+  }
+
+  /** Earliest delivery deadline among queued batches (each deque's head is its oldest). */
+  nextExpiryUs(): number {
+    let earliest = Infinity;
+    for (const deque of this.deques.values()) {
+      const head = deque[0];
+      if (head !== undefined) earliest = Math.min(earliest, head.createdUs + this.settings.deliveryTimeoutUs);
+    }
+    return earliest;
+  }
+
+  mutePartition(name: PartitionName): void {
+    this.muted.add(name);
+  }
+
+  unmutePartition(name: PartitionName): void {
+    this.muted.delete(name);
+  }
+
+  /** Removes and returns every queued batch (a fatal error aborts them all). */
+  takeAll(): ProducerBatch[] {
+    const all: ProducerBatch[] = [];
+    for (const deque of this.deques.values()) all.push(...deque.splice(0));
+    return all;
+  }
+
+  private appendTo(batch: ProducerBatch, record: AppendRecord, recordBytes: number, nowUs: number): void {
+    batch.append(nowUs, recordBytes);
+    this.history.appendRecord(batch.historyPartition, batch.rangeId, record.invokeUs, record.keyIndex);
+  }
+
+  private dequeFor(name: PartitionName): ProducerBatch[] {
+    let deque = this.deques.get(name);
+    if (deque === undefined) this.deques.set(name, (deque = []));
+    return deque;
+  }
+}

@@ -1,0 +1,232 @@
+// The producer's side of the network: the parts of org.apache.kafka.clients.NetworkClient,
+// InFlightRequests and ClusterConnectionStates the Sender relies on.
+//
+// - One connection per broker, opened by the first send. A request is registered (it counts
+//   against max.in.flight.requests.per.connection from then on), then transmitted once the Sender
+//   thread has spent its CPU time building it; a request that expects no response (acks=0) leaves
+//   the in-flight list as soon as it is written.
+// - request.timeout.ms: a request unanswered that long makes the client close the connection
+//   (ctx.closeConnection, as NetworkClient.handleTimedOutRequests does) and fail every request
+//   in flight on it as timed out; a reset or close from the peer fails them as disconnected.
+//   Either way the metadata is marked for update (the disconnect may be stale metadata) and the
+//   broker is blacked out for reconnect.backoff.ms, doubling per consecutive failure up to
+//   reconnect.backoff.max.ms with ±20 % jitter (ExponentialBackoff).
+// - leastLoadedNode: among brokers (the bootstrap list until metadata arrives), starting at a
+//   random offset, a connected one with the fewest requests in flight, else the one not blacked
+//   out that was tried longest ago.
+//
+// Simplified: connection setup is not a separate step (a connection is "connected" once a response
+// has come back on it), so socket.connection.setup.timeout.ms is not modelled; a request whose
+// first message is lost waits for request.timeout.ms instead.
+
+import type { Rng } from '../core/rng.ts';
+import type { TimerId } from '../core/scheduler.ts';
+import type { ActorContext, NodeId } from '../hw/actor.ts';
+import type { ProducerSettings } from './producer-config.ts';
+
+const RECONNECT_JITTER = 0.2;
+
+export type RequestKind = 'produce' | 'metadata' | 'init-producer-id';
+
+/** What became of a request that got no (complete) answer. */
+export interface RequestFailure {
+  /** REQUEST_TIMED_OUT (our timeout) or NETWORK_EXCEPTION (the connection broke). */
+  readonly error: 'REQUEST_TIMED_OUT' | 'NETWORK_EXCEPTION';
+  /** False when it failed before it was written: then the broker surely never saw it. */
+  readonly transmitted: boolean;
+}
+
+export interface RequestHandlers {
+  onResponse(correlationId: number, response: unknown): void;
+  onFailure(failure: RequestFailure): void;
+}
+
+export interface OutgoingMessage {
+  readonly correlationId: number;
+  readonly message: unknown;
+  readonly sizeBytes: number;
+}
+
+export class InFlightRequest {
+  transmitted = false;
+  done = false;
+  sentUs = -1;
+  timer: TimerId | null = null;
+  readonly outstanding = new Set<number>();
+
+  constructor(
+    readonly node: NodeId,
+    readonly kind: RequestKind,
+    readonly expectResponse: boolean,
+    readonly handlers: RequestHandlers,
+  ) {}
+}
+
+interface NodeConnection {
+  readonly inFlight: InFlightRequest[];
+  connected: boolean;
+  failures: number;
+  lastAttemptUs: number;
+  backoffUs: number;
+}
+
+export class ProducerNetwork {
+  private readonly nodes = new Map<NodeId, NodeConnection>();
+  private readonly byCorrelation = new Map<number, InFlightRequest>();
+  private nextCorrelationId: number;
+
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly settings: ProducerSettings,
+    private readonly rng: Rng,
+    /** Called after a connection is lost (timeout or peer), so metadata can be refreshed. */
+    private readonly onDisconnected: (node: NodeId) => void,
+    firstCorrelationId: number,
+  ) {
+    this.nextCorrelationId = firstCorrelationId;
+  }
+
+  correlationId(): number {
+    return this.nextCorrelationId++;
+  }
+
+  /** NetworkClient.ready: not blacked out and below max.in.flight.requests.per.connection. */
+  canSendMore(node: NodeId, nowUs: number): boolean {
+    const conn = this.nodes.get(node);
+    if (conn === undefined) return true;
+    return !this.isBlackedOut(conn, nowUs) && conn.inFlight.length < this.settings.maxInFlight;
+  }
+
+  /** µs until a blacked-out node may be tried again (0 when it may be now). */
+  blackoutRemainingUs(node: NodeId, nowUs: number): number {
+    const conn = this.nodes.get(node);
+    if (conn === undefined || conn.connected || conn.failures === 0) return 0;
+    return Math.max(0, conn.lastAttemptUs + conn.backoffUs - nowUs);
+  }
+
+  inFlightCount(node: NodeId): number {
+    return this.nodes.get(node)?.inFlight.length ?? 0;
+  }
+
+  leastLoadedNode(candidates: readonly NodeId[], nowUs: number): NodeId | undefined {
+    if (candidates.length === 0) return undefined;
+    const offset = this.rng.int(candidates.length);
+    let ready: NodeId | undefined;
+    let readyInFlight = Infinity;
+    let connectable: NodeId | undefined;
+    let connectableAttemptUs = Infinity;
+    for (let i = 0; i < candidates.length; i++) {
+      const node = candidates[(offset + i) % candidates.length] as NodeId;
+      const conn = this.nodes.get(node);
+      if (conn !== undefined && conn.connected && this.canSendMore(node, nowUs)) {
+        if (conn.inFlight.length === 0) return node;
+        if (conn.inFlight.length < readyInFlight) [ready, readyInFlight] = [node, conn.inFlight.length];
+      } else if (this.canSendMore(node, nowUs)) {
+        const attemptUs = conn?.lastAttemptUs ?? -Infinity;
+        if (connectable === undefined || attemptUs < connectableAttemptUs) [connectable, connectableAttemptUs] = [node, attemptUs];
+      }
+    }
+    return ready ?? connectable;
+  }
+
+  /** Takes an in-flight slot on `node` for a request about to be built. */
+  register(node: NodeId, kind: RequestKind, expectResponse: boolean, handlers: RequestHandlers): InFlightRequest {
+    const request = new InFlightRequest(node, kind, expectResponse, handlers);
+    const conn = this.connection(node);
+    if (!conn.connected) conn.lastAttemptUs = this.ctx.now;
+    conn.inFlight.push(request);
+    return request;
+  }
+
+  /** Writes a registered request's messages; false when it failed in the meantime. */
+  transmit(request: InFlightRequest, messages: readonly OutgoingMessage[]): boolean {
+    if (request.done) return false;
+    request.transmitted = true;
+    request.sentUs = this.ctx.now;
+    for (const outgoing of messages) {
+      this.ctx.send(request.node, outgoing.message, outgoing.sizeBytes);
+      if (request.expectResponse) {
+        request.outstanding.add(outgoing.correlationId);
+        this.byCorrelation.set(outgoing.correlationId, request);
+      }
+    }
+    if (!request.expectResponse || request.outstanding.size === 0) {
+      this.finish(request);
+      return true;
+    }
+    request.timer = this.ctx.setTimer(this.settings.requestTimeoutUs, (timedOut: InFlightRequest) => this.onTimeout(timedOut), request);
+    return true;
+  }
+
+  /** Routes a response by correlation id; false when nothing waits for it (a stale answer). */
+  handleResponse(from: NodeId, correlationId: number, response: unknown): boolean {
+    const request = this.byCorrelation.get(correlationId);
+    if (request === undefined || request.node !== from) return false;
+    this.byCorrelation.delete(correlationId);
+    request.outstanding.delete(correlationId);
+    const conn = this.connection(from);
+    conn.connected = true;
+    conn.failures = 0;
+    if (request.outstanding.size === 0) this.finish(request);
+    request.handlers.onResponse(correlationId, response);
+    return true;
+  }
+
+  /** The peer reset or closed the connection. */
+  handleDisconnect(node: NodeId): void {
+    this.disconnect(node, 'NETWORK_EXCEPTION');
+  }
+
+  private onTimeout(request: InFlightRequest): void {
+    if (request.done) return;
+    this.ctx.closeConnection(request.node);
+    this.disconnect(request.node, 'REQUEST_TIMED_OUT');
+  }
+
+  /** NetworkClient.processDisconnection: fail everything in flight, back off, refresh metadata. */
+  private disconnect(node: NodeId, error: RequestFailure['error']): void {
+    const conn = this.connection(node);
+    const failed = conn.inFlight.splice(0);
+    conn.connected = false;
+    conn.lastAttemptUs = this.ctx.now;
+    conn.backoffUs = this.reconnectBackoffUs(conn.failures);
+    conn.failures++;
+    for (const request of failed) {
+      this.finish(request);
+      request.handlers.onFailure({ error, transmitted: request.transmitted });
+    }
+    this.onDisconnected(node);
+  }
+
+  private finish(request: InFlightRequest): void {
+    if (request.done) return;
+    request.done = true;
+    if (request.timer !== null) this.ctx.cancelTimer(request.timer);
+    for (const id of request.outstanding) this.byCorrelation.delete(id);
+    const inFlight = this.connection(request.node).inFlight;
+    const at = inFlight.indexOf(request);
+    if (at >= 0) inFlight.splice(at, 1);
+  }
+
+  /** ExponentialBackoff(reconnect.backoff.ms, 2, reconnect.backoff.max.ms, 0.2). */
+  private reconnectBackoffUs(failures: number): number {
+    let backoffUs = this.settings.reconnectBackoffUs;
+    for (let i = 0; i < failures && backoffUs < this.settings.reconnectBackoffMaxUs; i++) backoffUs *= 2;
+    backoffUs = Math.min(backoffUs, this.settings.reconnectBackoffMaxUs);
+    const jitter = 1 - RECONNECT_JITTER + this.rng.float() * 2 * RECONNECT_JITTER;
+    return Math.round(backoffUs * jitter);
+  }
+
+  private isBlackedOut(conn: NodeConnection, nowUs: number): boolean {
+    return !conn.connected && conn.failures > 0 && nowUs - conn.lastAttemptUs < conn.backoffUs;
+  }
+
+  private connection(node: NodeId): NodeConnection {
+    let conn = this.nodes.get(node);
+    if (conn === undefined) {
+      conn = { inFlight: [], connected: false, failures: 0, lastAttemptUs: -Infinity, backoffUs: 0 };
+      this.nodes.set(node, conn);
+    }
+    return conn;
+  }
+}

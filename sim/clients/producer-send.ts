@@ -1,0 +1,264 @@
+// The application thread of a producer: it runs the load (load.ts) and calls send() for each
+// record, as KafkaProducer.doSend does on the caller's thread:
+//
+// 1. waitOnMetadata: the topic's partitions must be known; the first send() asks for metadata and
+//    blocks until it arrives, at most max.block.ms.
+// 2. The record must fit max.request.size and buffer.memory (else RecordTooLargeException).
+// 3. Partition: the record's own, else keyed (toPositive(murmur2(key)) % partitions), else the
+//    sticky partition (KIP-480).
+// 4. accumulator.append with abortOnNewBatch for sticky records: if the sticky partition needs a
+//    new batch, the partitioner moves on first (onNewBatch) and the record is appended there.
+// 5. No room in buffer.memory: send() blocks until a batch completes and returns its buffer, for
+//    what is left of max.block.ms; then it fails (BufferExhaustedException).
+// 6. A new or full batch wakes the Sender.
+//
+// send() costs CPU on the producer's machine, on the application thread's own pool of one
+// thread. To keep the event count down the thread takes its records in chunks of up to
+// MAX_CHUNK_RECORDS: one compute() per chunk, its records invoked when it starts and appended
+// when it ends.
+
+import { assert } from '../core/assert.ts';
+import type { Rng } from '../core/rng.ts';
+import type { TimerId } from '../core/scheduler.ts';
+import type { ActorContext } from '../hw/actor.ts';
+import { partitionName } from '../kafka/protocol.ts';
+import type { AppendRecord, RecordAccumulator } from './accumulator.ts';
+import type { ProducerHistory } from './history.ts';
+import { KeyChooser, keyName, PoissonArrivals, type LoadSpec } from './load.ts';
+import { keyedPartition, StickyPartitioner } from './partitioner.ts';
+import { batchUpperBoundBytes } from './producer-batch.ts';
+import type { ProducerCpuCosts, ProducerSettings } from './producer-config.ts';
+import type { PartitionRef, ProducerMetadata, TopicMetadata } from './producer-metadata.ts';
+import type { ProducerMetrics } from './producer-metrics.ts';
+import type { Sender } from './sender.ts';
+import type { TransactionManager } from './transaction-manager.ts';
+
+/** The CPU pool of the thread that calls send(): one thread. */
+export const APPLICATION_POOL = 'producer-app';
+/** Records one compute() call covers. */
+export const MAX_CHUNK_RECORDS = 64;
+/** Open-loop arrivals that may wait for the application thread; more are dropped and counted. */
+export const MAX_BACKLOG_RECORDS = 1_000_000;
+
+export interface ApplicationParts {
+  readonly ctx: ActorContext;
+  readonly load: LoadSpec;
+  readonly settings: ProducerSettings;
+  readonly cpu: ProducerCpuCosts;
+  readonly metadata: ProducerMetadata;
+  readonly accumulator: RecordAccumulator;
+  readonly sender: Sender;
+  readonly txn: TransactionManager | null;
+  readonly history: ProducerHistory;
+  readonly metrics: ProducerMetrics;
+  readonly rng: Rng;
+}
+
+interface PendingSend {
+  readonly invokeUs: number;
+  readonly keyIndex: number;
+}
+
+interface BlockedSend {
+  readonly reason: 'metadata' | 'memory';
+  readonly deadlineUs: number;
+  /** The partition chosen before blocking on memory; −1 while waiting for metadata. */
+  readonly partition: number;
+  readonly timer: TimerId;
+}
+
+export class ApplicationThread {
+  private readonly keys: KeyChooser;
+  private readonly sticky: StickyPartitioner;
+  private readonly arrivals: PoissonArrivals | null;
+  private readonly pending: PendingSend[] = [];
+  private backlog = 0;
+  private busy = false;
+  private blocked: BlockedSend | null = null;
+  private keyPartitions = new Int32Array(0);
+  private keyPartitionsCount = 0;
+  private refs: PartitionRef[] = [];
+  private abandoned = false;
+
+  constructor(private readonly parts: ApplicationParts) {
+    const { load, rng } = parts;
+    this.keys = new KeyChooser(load.keys, rng.fork('keys'));
+    this.sticky = new StickyPartitioner(rng.fork('sticky'));
+    this.arrivals = load.rate.kind === 'fixed' ? new PoissonArrivals(load.rate.recordsPerSecond, rng.fork('arrivals'), Math.max(load.startUs, parts.ctx.now)) : null;
+  }
+
+  /** Begins the load at its start time (or now, for an incarnation started later). */
+  start(): void {
+    const { ctx, load } = this.parts;
+    if (ctx.now >= load.stopUs) return;
+    if (this.arrivals !== null) this.scheduleArrival();
+    else ctx.setTimer(Math.max(0, load.startUs - ctx.now), () => this.pump());
+  }
+
+  /** buffer.memory was returned: a send() blocked on memory tries again. */
+  onMemoryFreed(): void {
+    if (this.blocked?.reason === 'memory') this.retryBlocked();
+  }
+
+  onMetadataUpdate(): void {
+    if (this.blocked?.reason === 'metadata') this.retryBlocked();
+  }
+
+  /** The process died: records inside send() never reached a batch, so they definitely failed. */
+  abandon(nowUs: number, error: string): void {
+    this.abandoned = true;
+    for (const send of this.pending.splice(0)) this.parts.history.failUnappended(send.invokeUs, nowUs, send.keyIndex, error);
+  }
+
+  private scheduleArrival(): void {
+    const arrivals = this.arrivals as PoissonArrivals;
+    const dueUs = arrivals.nextDueUs;
+    if (dueUs >= this.parts.load.stopUs) return;
+    this.parts.ctx.setTimer(Math.max(0, dueUs - this.parts.ctx.now), () => this.onArrivals());
+  }
+
+  private onArrivals(): void {
+    const arrived = (this.arrivals as PoissonArrivals).takeDue(this.parts.ctx.now, MAX_BACKLOG_RECORDS);
+    const accepted = Math.min(arrived, MAX_BACKLOG_RECORDS - this.backlog);
+    this.backlog += accepted;
+    if (arrived > accepted) this.parts.metrics.onDropped(arrived - accepted);
+    this.pump();
+    this.scheduleArrival();
+  }
+
+  /** Runs send() for pending records, then takes the next chunk of load, until it must wait. */
+  private pump(): void {
+    while (!this.busy && this.blocked === null && !this.abandoned) {
+      if (this.pending.length > 0) {
+        this.sendPending();
+        continue;
+      }
+      const count = this.takeChunk();
+      if (count === 0) return;
+      this.startChunk(count);
+    }
+  }
+
+  private takeChunk(): number {
+    const { ctx, load } = this.parts;
+    if (this.arrivals === null) return ctx.now >= load.startUs && ctx.now < load.stopUs ? MAX_CHUNK_RECORDS : 0;
+    const count = Math.min(this.backlog, MAX_CHUNK_RECORDS);
+    this.backlog -= count;
+    return count;
+  }
+
+  private startChunk(count: number): void {
+    const { ctx, cpu, settings, load, metrics } = this.parts;
+    for (let i = 0; i < count; i++) this.pending.push({ invokeUs: ctx.now, keyIndex: this.keys.next() });
+    metrics.onSent(count);
+    const recordBytes = Math.max(0, KeyChooser.keyBytes(this.pending[0]?.keyIndex ?? -1)) + load.messageBytes;
+    const perRecordUs = cpu.perRecordUs + cpu.perByteUs * recordBytes + cpu.compressUsPerByte[settings.compression] * load.messageBytes;
+    const costUs = count * perRecordUs;
+    if (costUs <= 0) return;
+    this.busy = true;
+    ctx.compute(APPLICATION_POOL, costUs, () => {
+      this.busy = false;
+      this.pump();
+    });
+  }
+
+  private sendPending(): void {
+    while (this.pending.length > 0 && this.blocked === null) {
+      const send = this.pending[0] as PendingSend;
+      if (!this.send(send, this.parts.ctx.now + this.parts.settings.maxBlockUs, -1)) return;
+      this.pending.shift();
+    }
+  }
+
+  /** KafkaProducer.doSend; false when it blocked (the record stays at the head of `pending`). */
+  private send(send: PendingSend, deadlineUs: number, blockedPartition: number): boolean {
+    const { accumulator, load, metadata, sender, settings, txn, ctx } = this.parts;
+    if (txn !== null && txn.state === 'fatal') return this.fail(send, txn.fatalError ?? 'FATAL');
+    const topic = metadata.topic(load.topic);
+    if (topic === undefined || (load.partition !== null && load.partition >= topic.partitionCount)) {
+      metadata.addTopic(load.topic);
+      metadata.requestUpdate();
+      sender.wakeup();
+      return this.block('metadata', send, deadlineUs, -1);
+    }
+    const keyBytes = KeyChooser.keyBytes(send.keyIndex);
+    const upperBoundBytes = batchUpperBoundBytes(keyBytes, load.messageBytes);
+    if (upperBoundBytes > settings.maxRequestSizeBytes || upperBoundBytes > settings.bufferMemoryBytes) return this.fail(send, 'RECORD_TOO_LARGE');
+    const record: AppendRecord = { keyBytes, valueBytes: load.messageBytes, keyIndex: send.keyIndex, invokeUs: send.invokeUs };
+    const sticky = blockedPartition < 0 && load.partition === null && send.keyIndex < 0;
+    let partition = blockedPartition >= 0 ? blockedPartition : this.partitionFor(send.keyIndex, topic);
+    let result = accumulator.append(this.ref(partition), record, ctx.now, sticky);
+    if (result.kind === 'abort-for-new-batch') {
+      this.sticky.onNewBatch(load.topic, partition, topic.available, topic.partitionCount);
+      partition = this.sticky.partition(load.topic, topic.available, topic.partitionCount);
+      result = accumulator.append(this.ref(partition), record, ctx.now, false);
+    }
+    if (result.kind === 'needs-memory') return this.block('memory', send, deadlineUs, partition);
+    assert(result.kind === 'appended', 'send: a second append cannot ask for a new batch');
+    if (result.batchIsFull || result.newBatchCreated) sender.wakeup();
+    return true;
+  }
+
+  private partitionFor(keyIndex: number, topic: TopicMetadata): number {
+    const { load } = this.parts;
+    if (load.partition !== null) return load.partition;
+    if (keyIndex < 0) return this.sticky.partition(load.topic, topic.available, topic.partitionCount);
+    if (this.keyPartitionsCount !== topic.partitionCount) {
+      this.keyPartitions = new Int32Array(load.keys?.count ?? 0).fill(-1);
+      this.keyPartitionsCount = topic.partitionCount;
+    }
+    let partition = this.keyPartitions[keyIndex] as number;
+    if (partition < 0) this.keyPartitions[keyIndex] = partition = keyedPartition(keyName(keyIndex), topic.partitionCount);
+    return partition;
+  }
+
+  private ref(partition: number): PartitionRef {
+    const topic = this.parts.load.topic;
+    return (this.refs[partition] ??= { name: partitionName(topic, partition), topic, partition });
+  }
+
+  private block(reason: BlockedSend['reason'], send: PendingSend, deadlineUs: number, partition: number): boolean {
+    const { ctx, accumulator, sender } = this.parts;
+    if (ctx.now >= deadlineUs) return this.fail(send, reason === 'metadata' ? 'METADATA_TIMEOUT' : 'BUFFER_EXHAUSTED');
+    if (reason === 'memory') {
+      // BufferPool.queued() > 0 makes every batch sendable, so memory comes back sooner.
+      accumulator.memoryWaiter = true;
+      sender.wakeup();
+    }
+    const timer = ctx.setTimer(deadlineUs - ctx.now, () => this.onBlockTimeout());
+    this.blocked = { reason, deadlineUs, partition, timer };
+    return false;
+  }
+
+  private retryBlocked(): void {
+    const blocked = this.blocked as BlockedSend;
+    this.unblock();
+    const partition = blocked.reason === 'memory' ? blocked.partition : -1;
+    if (this.send(this.pending[0] as PendingSend, blocked.deadlineUs, partition)) {
+      this.pending.shift();
+      this.pump();
+    }
+  }
+
+  private onBlockTimeout(): void {
+    const blocked = this.blocked;
+    if (blocked === null) return;
+    this.unblock();
+    this.fail(this.pending.shift() as PendingSend, blocked.reason === 'metadata' ? 'METADATA_TIMEOUT' : 'BUFFER_EXHAUSTED');
+    this.pump();
+  }
+
+  private unblock(): void {
+    const blocked = this.blocked as BlockedSend;
+    this.parts.ctx.cancelTimer(blocked.timer);
+    this.parts.accumulator.memoryWaiter = false;
+    this.blocked = null;
+  }
+
+  /** send() threw before the record reached a batch: a definite failure. */
+  private fail(send: PendingSend, error: string): true {
+    this.parts.history.failUnappended(send.invokeUs, this.parts.ctx.now, send.keyIndex, error);
+    this.parts.metrics.onUnappendedFailure();
+    return true;
+  }
+}
