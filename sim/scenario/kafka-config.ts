@@ -152,6 +152,9 @@ export const PRODUCER_CONFIG = {
   'max.block.ms': { type: 'duration-ms', default: 60000, min: 0, doc: 'Longest send() blocks on a full buffer or missing metadata.' },
   'max.request.size': { type: 'size-bytes', default: 1048576, min: 0, doc: 'Largest produce request.' },
   'metadata.max.age.ms': { type: 'duration-ms', default: 300000, min: 0, doc: 'Refresh metadata at least this often.' },
+  'compression.type': { type: 'enum', values: ['none', 'gzip', 'snappy', 'lz4', 'zstd'], default: 'none', doc: 'Codec applied to each batch.' },
+  'reconnect.backoff.ms': { type: 'duration-ms', default: 50, min: 0, doc: 'First pause before reconnecting to a broker.' },
+  'reconnect.backoff.max.ms': { type: 'duration-ms', default: 1000, min: 0, doc: 'Longest pause between reconnect attempts (the backoff doubles up to it).' },
 } as const satisfies ConfigTable;
 
 const ASSIGNOR_CLASS = 'org.apache.kafka.clients.consumer.';

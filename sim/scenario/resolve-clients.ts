@@ -4,7 +4,8 @@
 // Producer: an explicitly enabled idempotent producer needs acks=all, retries > 0 and at most 5
 // requests in flight, else KafkaProducer throws a ConfigException; when idempotence is only the
 // default, a conflicting setting turns it off instead (Kafka 3.2+, KAFKA-13598).
-// `delivery.timeout.ms` must cover `linger.ms + request.timeout.ms` (ProducerConfig).
+// `delivery.timeout.ms` must cover `linger.ms + request.timeout.ms`: an explicit value below that
+// is refused, the default is raised to it (KafkaProducer.configureDeliveryTimeout).
 // Consumer: `heartbeat.interval.ms` below `session.timeout.ms`; the session timeout inside the
 // brokers' group.min/max.session.timeout.ms (else JoinGroup fails with INVALID_SESSION_TIMEOUT);
 // `__consumer_offsets` needs offsets.topic.replication.factor live brokers. The commit strategy
@@ -102,7 +103,9 @@ function producerConfig(producer: ParsedProducer, path: Path, problems: Problem[
     config['enable.idempotence'] = false;
   }
   const needed = config['linger.ms'] + config['request.timeout.ms'];
-  if (config['delivery.timeout.ms'] < needed) {
+  if (config['delivery.timeout.ms'] < needed && written['delivery.timeout.ms'] === undefined) {
+    config['delivery.timeout.ms'] = needed;
+  } else if (config['delivery.timeout.ms'] < needed) {
     problems.push({
       path: at('delivery.timeout.ms'),
       message: `delivery.timeout.ms ${config['delivery.timeout.ms']} is below linger.ms + request.timeout.ms (${needed})`,

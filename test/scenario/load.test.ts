@@ -171,6 +171,18 @@ describe('loadScenario: errors name the line and the field', () => {
     expect(error.message).toBe('enable.idempotence=true needs acks=all');
   });
 
+  it('raises a default delivery.timeout.ms to linger.ms + request.timeout.ms but refuses an explicit one below it', () => {
+    const producer = (config: string) => withTopic(`producers:\n  - {name: p, topic: orders, rate: 1/s, config: {${config}}}\n`);
+    expect(load(producer('request.timeout.ms: 150000')).producers[0]?.config['delivery.timeout.ms']).toBe(150_000);
+    const error = errorAt(errorsOf(producer('request.timeout.ms: 150000, delivery.timeout.ms: 2m')), 'producers[0].config.delivery.timeout.ms');
+    expect(error.message).toMatch(/below linger.ms \+ request.timeout.ms/);
+  });
+
+  it('refuses auto-commit as the strategy of a group that disabled auto-commit', () => {
+    const error = errorAt(errorsOf(withTopic('consumers:\n  - {group: g, topic: orders, commit: auto, config: {enable.auto.commit: false}}\n')), 'consumers[0].commit');
+    expect(error.hint).toMatch(/sync, async, before-processing or on-revoke/);
+  });
+
   it('formats an error with its position, the source line, a caret and the hint', () => {
     const text = formatScenarioError(errorAt(errorsOf('duration: 60x\n'), 'duration'));
     expect(text.split('\n')).toEqual([
