@@ -13,9 +13,11 @@
 // 6. A new or full batch wakes the Sender.
 //
 // send() costs CPU on the producer's machine, on the application thread's own pool of one
-// thread. To keep the event count down the thread takes its records in chunks of up to
-// MAX_CHUNK_RECORDS: one compute() per chunk, its records invoked when it starts and appended
-// when it ends.
+// thread. To keep the event count down the thread takes its records in chunks of about
+// CHUNK_CPU_US of work (at most MAX_CHUNK_RECORDS): one compute() per chunk, its records invoked
+// when it starts and appended when it ends. The chunk stays shorter than the Sender's work on
+// one request, so with linger.ms=0 batches still form as in Kafka — from the records appended
+// while the Sender is busy — rather than from whole chunks.
 
 import { assert } from '../core/assert.ts';
 import type { Rng } from '../core/rng.ts';
@@ -35,7 +37,9 @@ import type { TransactionManager } from './transaction-manager.ts';
 
 /** The CPU pool of the thread that calls send(): one thread. */
 export const APPLICATION_POOL = 'producer-app';
-/** Records one compute() call covers. */
+/** CPU time one compute() call of the application thread covers, at most. */
+export const CHUNK_CPU_US = 10;
+/** Records one compute() call covers, at most. */
 export const MAX_CHUNK_RECORDS = 64;
 /** Open-loop arrivals that may wait for the application thread; more are dropped and counted. */
 export const MAX_BACKLOG_RECORDS = 1_000_000;
@@ -141,19 +145,25 @@ export class ApplicationThread {
 
   private takeChunk(): number {
     const { ctx, load } = this.parts;
-    if (this.arrivals === null) return ctx.now >= load.startUs && ctx.now < load.stopUs ? MAX_CHUNK_RECORDS : 0;
-    const count = Math.min(this.backlog, MAX_CHUNK_RECORDS);
+    const chunk = Math.max(1, Math.min(MAX_CHUNK_RECORDS, Math.floor(CHUNK_CPU_US / this.perRecordUs())));
+    if (this.arrivals === null) return ctx.now >= load.startUs && ctx.now < load.stopUs ? chunk : 0;
+    const count = Math.min(this.backlog, chunk);
     this.backlog -= count;
     return count;
   }
 
+  /** send()'s CPU per record: serialise, partition, append (and compress). */
+  private perRecordUs(): number {
+    const { cpu, settings, load } = this.parts;
+    const recordBytes = Math.max(0, KeyChooser.keyBytes(load.keys === null ? -1 : load.keys.count - 1)) + load.messageBytes;
+    return cpu.perRecordUs + cpu.perByteUs * recordBytes + cpu.compressUsPerByte[settings.compression] * load.messageBytes;
+  }
+
   private startChunk(count: number): void {
-    const { ctx, cpu, settings, load, metrics } = this.parts;
+    const { ctx, metrics } = this.parts;
     for (let i = 0; i < count; i++) this.pending.push({ invokeUs: ctx.now, keyIndex: this.keys.next() });
     metrics.onSent(count);
-    const recordBytes = Math.max(0, KeyChooser.keyBytes(this.pending[0]?.keyIndex ?? -1)) + load.messageBytes;
-    const perRecordUs = cpu.perRecordUs + cpu.perByteUs * recordBytes + cpu.compressUsPerByte[settings.compression] * load.messageBytes;
-    const costUs = count * perRecordUs;
+    const costUs = count * this.perRecordUs();
     if (costUs <= 0) return;
     this.busy = true;
     ctx.compute(APPLICATION_POOL, costUs, () => {

@@ -79,7 +79,11 @@ class Incarnation {
     ctx.definePool(SENDER_POOL, 1);
     const metadata = new ProducerMetadata(settings.metadataMaxAgeUs, settings.retryBackoffUs, options.brokerNodeId ?? ((id) => `broker-${id}`));
     this.accumulator = new RecordAccumulator(settings, history);
-    this.network = new ProducerNetwork(ctx, settings, rng.fork('network'), () => metadata.requestUpdate(), incarnation * CORRELATION_IDS_PER_INCARNATION);
+    const onDisconnected = (): void => {
+      metadata.requestUpdate();
+      this.sender.wakeup();
+    };
+    this.network = new ProducerNetwork(ctx, settings, rng.fork('network'), onDisconnected, incarnation * CORRELATION_IDS_PER_INCARNATION);
     const txn = settings.idempotence ? new TransactionManager() : null;
     const listener = { onBatchDone: (batch: ProducerBatch) => this.onBatchDone(batch), onMetadataUpdate: () => this.app.onMetadataUpdate() };
     this.sender = new Sender({ ctx, producer: producer.name, settings, cpu, accumulator: this.accumulator, metadata, network: this.network, txn, history, bootstrap: options.bootstrap, listener });

@@ -205,11 +205,13 @@ export class Sender {
       onResponse: (correlationId, response) => {
         const batch = byCorrelation.get(correlationId);
         if (batch !== undefined) this.handleProduceResponse(batch, response as ProduceResponse);
+        this.wakeup();
       },
       onFailure: (failure) => {
         for (const [correlationId, batch] of byCorrelation) {
           if (request.outstanding.has(correlationId) || !failure.transmitted) this.handleRequestFailure(batch, failure);
         }
+        this.wakeup();
       },
     });
     return { request, messages, batches };
@@ -273,7 +275,6 @@ export class Sender {
 
   private afterAttempt(batch: ProducerBatch): void {
     if (this.settings.guaranteeMessageOrder) this.parts.accumulator.unmutePartition(batch.partition);
-    this.wakeup();
   }
 
   private retryOrFail(batch: ProducerBatch, error: string): void {
