@@ -49,8 +49,7 @@ export class Machine implements NetworkHost {
   readonly netNode: NetNode;
   state: ProcessState = 'stopped';
   poweredOn = true;
-  powerLosses = 0;
-  lastPowerLossUs = -1;
+  private readonly powerLossTimesUs: number[] = [];
   incarnations = 0;
   private actor: Actor | null = null;
   private process: Incarnation | null = null;
@@ -92,6 +91,14 @@ export class Machine implements NetworkHost {
 
   get latencyJitterUs(): number {
     return this.hardware.latencyJitterUs;
+  }
+
+  get powerLosses(): number {
+    return this.powerLossTimesUs.length;
+  }
+
+  powerLossAtUs(index: number): number {
+    return this.powerLossTimesUs[index] ?? Infinity;
   }
 
   /** A process exists (up or paused): its sockets accept data. */
@@ -168,8 +175,7 @@ export class Machine implements NetworkHost {
     this.endProcess('silent');
     const nowUs = this.env.scheduler.now;
     this.poweredOn = false;
-    this.powerLosses++;
-    this.lastPowerLossUs = nowUs;
+    this.powerLossTimesUs.push(nowUs);
     this.nic.reset(nowUs);
     const losses = this.disks.map((disk) => disk.powerLoss());
     this.pageCache.clear();

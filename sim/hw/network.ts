@@ -46,9 +46,10 @@ export interface NetworkHost {
   readonly poweredOn: boolean;
   /** A process is running, up or paused (its sockets exist). */
   readonly listening: boolean;
-  /** Power losses so far, and when the last began: what was still in the NIC then is lost. */
+  /** Power losses so far: what was still in the NIC when one began is lost. */
   readonly powerLosses: number;
-  readonly lastPowerLossUs: number;
+  /** When power loss number `index` (from 0) began. */
+  powerLossAtUs(index: number): number;
   /** Hands a message to the process (which may defer it while paused). */
   deliver(from: NodeId, message: unknown): void;
   /** Tells the process its connection with `peer` ended. */
@@ -63,19 +64,21 @@ const FIN = 1;
 const RST = 2;
 type FrameKind = typeof DATA | typeof FIN | typeof RST;
 
-/** A node as the network knows it: its host and the connection it holds with each peer. */
+/** A node as the network knows it: its host, its jitter stream, the connection it holds with each peer. */
 export class NetNode {
   readonly conns = new Map<NodeId, Connection>();
   constructor(
     readonly index: number,
     readonly host: NetworkHost,
+    /** Draws the jitter of what this node sends ("<node>/net"), so other nodes' traffic never shifts it. */
+    readonly rng: Rng,
   ) {}
   get id(): NodeId {
     return this.host.id;
   }
 }
 
-/** One direction between two nodes: latency, jitter stream, fault flags, and the FIFO tail. */
+/** One direction between two nodes: latency, jitter bound, fault flags, and the FIFO tail. */
 class Path {
   blocked = false;
   addedLatencyUs = 0;
@@ -86,7 +89,6 @@ class Path {
     readonly to: NetNode,
     readonly latencyUs: number,
     readonly jitterUs: number,
-    readonly rng: Rng,
   ) {}
 }
 
@@ -157,7 +159,7 @@ export class Network {
   addNode(host: NetworkHost): NetNode {
     assert(!this.nodes.has(host.id), () => `network: node ${host.id} added twice`);
     assert(this.nodes.size < MAX_NODES, () => `network: more than ${MAX_NODES} nodes`);
-    const node = new NetNode(this.nodes.size, host);
+    const node = new NetNode(this.nodes.size, host, this.rng.fork(`${host.id}/net`));
     this.nodes.set(host.id, node);
     return node;
   }
@@ -170,7 +172,8 @@ export class Network {
 
   /** Sends `message` of `bytes` from `from` to `to` on their connection, opening one if needed. */
   send(from: NetNode, to: NodeId, message: unknown, bytes: number): void {
-    assert(Number.isInteger(bytes) && bytes >= 0, () => `${from.id} sent a message of ${bytes} bytes: sizes are whole bytes`);
+    // Hot path: test first, build the message only on failure.
+    if (!(Number.isInteger(bytes) && bytes >= 0)) assert(false, `${from.id} sent a message of ${bytes} bytes: sizes are whole bytes`);
     let conn = from.conns.get(to);
     if (conn === undefined) conn = this.open(from, this.peer(from, to));
     this.stats.sent++;
@@ -255,7 +258,7 @@ export class Network {
       ? Math.max(from.host.intraRackLatencyUs, to.host.intraRackLatencyUs)
       : Math.max(from.host.crossRackLatencyUs, to.host.crossRackLatencyUs);
     const jitterUs = Math.max(from.host.latencyJitterUs, to.host.latencyJitterUs);
-    const path = new Path(from, to, latencyUs, jitterUs, this.rng.fork(`${from.id}->${to.id}`));
+    const path = new Path(from, to, latencyUs, jitterUs);
     this.applyFaults(path);
     return path;
   }
@@ -270,7 +273,7 @@ export class Network {
     const nowUs = this.scheduler.now;
     const sender = path.from.host;
     const departUs = sender.nic.transmit(nowUs, bytes);
-    const jitterUs = path.jitterUs > 0 ? path.rng.int(path.jitterUs + 1) : 0;
+    const jitterUs = path.jitterUs > 0 ? path.from.rng.int(path.jitterUs + 1) : 0;
     let arrivalUs = departUs + path.latencyUs + path.addedLatencyUs + jitterUs;
     if (arrivalUs < path.tailUs) arrivalUs = path.tailUs;
     path.tailUs = arrivalUs;
@@ -284,7 +287,7 @@ export class Network {
     const sender = path.from.host;
     const receiver = path.to.host;
     let reason: string | null = null;
-    if (sender.powerLosses !== packet.senderPowerLosses && packet.departUs > sender.lastPowerLossUs) reason = 'sender-power-loss';
+    if (sender.powerLosses !== packet.senderPowerLosses && packet.departUs > sender.powerLossAtUs(packet.senderPowerLosses)) reason = 'sender-power-loss';
     else if (path.blocked) reason = 'partition';
     else if (packet.forward ? packet.conn.brokenAB : packet.conn.brokenBA) reason = 'broken-connection';
     else if (!receiver.poweredOn) reason = 'powered-off';

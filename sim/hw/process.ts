@@ -10,6 +10,10 @@
 //   clock is wall time). CPU work is frozen with its threads: each unfinished job finishes the
 //   pause's length later, as a stop-the-world pause delays the work in progress.
 //
+// Disks are reached through per-incarnation views (`ProcessDisk`, `ProcessFile`): the files and
+// their bytes belong to the machine (disk.ts) and outlive the process, but every completion (fsync
+// done, read done, snapshot durable) is routed through the incarnation that asked.
+//
 // Simplified: a pause stops the whole process at once (no safepoint delay); inputs queue without
 // limit other than MAX_PAUSE_BACKLOG (no TCP receive window pushing back on senders).
 
@@ -17,11 +21,10 @@ import { assert } from '../core/assert.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Scheduler, TimerId } from '../core/scheduler.ts';
 import type { Trace } from '../core/trace.ts';
-import type { Actor, ActorContext, DisconnectReason, DiskAccess, NodeId } from './actor.ts';
+import type { Actor, ActorContext, DisconnectReason, DiskAccess, FileHandle, NodeId } from './actor.ts';
 import { CpuPool } from './cpu.ts';
-import type { Disk } from './disk.ts';
+import type { Disk, DiskFile } from './disk.ts';
 import type { NetNode, Network } from './network.ts';
-import { ProcessDisk } from './process-disk.ts';
 import type { HardwareProfile } from './profiles.ts';
 
 /** Timers one process may have pending. */
@@ -268,6 +271,82 @@ export class Incarnation implements ActorContext {
   }
 
   private checkAlive(what: string): void {
-    assert(this.alive, () => `${this.id}: ${what} on the context of incarnation ${this.incarnation}, which has ended`);
+    if (!this.alive) assert(false, `${this.id}: ${what} on the context of incarnation ${this.incarnation}, which has ended`);
+  }
+}
+
+/** A disk as one incarnation sees it (actor.ts `DiskAccess`). */
+export class ProcessDisk implements DiskAccess {
+  private readonly handles = new Map<string, ProcessFile>();
+
+  constructor(
+    readonly index: number,
+    private readonly disk: Disk,
+    private readonly owner: Incarnation,
+  ) {}
+
+  file(name: string): FileHandle {
+    let handle = this.handles.get(name);
+    if (handle === undefined) {
+      handle = new ProcessFile(this.disk, this.disk.file(name), this.owner);
+      this.handles.set(name, handle);
+    }
+    return handle;
+  }
+
+  fileNames(): string[] {
+    return [...this.disk.files.keys()];
+  }
+}
+
+class ProcessFile implements FileHandle {
+  constructor(
+    private readonly disk: Disk,
+    private readonly file: DiskFile,
+    private readonly owner: Incarnation,
+  ) {}
+
+  get name(): string {
+    return this.file.name;
+  }
+
+  get endPosition(): number {
+    return this.file.endPosition;
+  }
+
+  get durablePosition(): number {
+    return this.file.durablePosition;
+  }
+
+  get survivingPosition(): number {
+    return this.file.survivingPosition;
+  }
+
+  get contents(): unknown {
+    return this.file.contents;
+  }
+
+  set contents(value: unknown) {
+    this.file.contents = value;
+  }
+
+  get snapshot(): unknown {
+    return this.file.snapshot;
+  }
+
+  append(bytes: number): number {
+    return this.disk.append(this.file, bytes);
+  }
+
+  fsync(done: () => void): void {
+    this.disk.fsync(this.file, () => this.owner.complete(done));
+  }
+
+  read(position: number, bytes: number, done: () => void): void {
+    this.disk.read(this.file, position, bytes, () => this.owner.complete(done));
+  }
+
+  writeSnapshot(snapshot: unknown, bytes: number, done?: () => void): void {
+    this.disk.writeSnapshot(this.file, snapshot, bytes, done === undefined ? undefined : () => this.owner.complete(done));
   }
 }
