@@ -48,8 +48,10 @@ describe('keys', () => {
     const zipfCounts = new Array<number>(100).fill(0);
     const uniformCounts = new Array<number>(100).fill(0);
     for (let i = 0; i < draws; i++) {
-      zipfCounts[zipf.next()]++;
-      uniformCounts[uniform.next()]++;
+      const zipfKey = zipf.next();
+      const uniformKey = uniform.next();
+      zipfCounts[zipfKey] = (zipfCounts[zipfKey] as number) + 1;
+      uniformCounts[uniformKey] = (uniformCounts[uniformKey] as number) + 1;
     }
     const cdf = zipfCdf(100, 1);
     expect((zipfCounts[0] as number) / draws).toBeCloseTo(cdf[0] as number, 2);
