@@ -47,13 +47,6 @@ export class CpuPool {
     return doneUs;
   }
 
-  /** Queued work not yet done at `nowUs`, in thread-microseconds (how far behind the pool is). */
-  backlogUs(nowUs: number): number {
-    let backlog = 0;
-    for (const freeAt of this.freeAtUs) if (freeAt > nowUs) backlog += freeAt - nowUs;
-    return backlog;
-  }
-
   /** A pause from `pausedAtUs` lasting `pausedForUs`: work unfinished then finishes that much later. */
   shift(pausedAtUs: number, pausedForUs: number): void {
     const free = this.freeAtUs;

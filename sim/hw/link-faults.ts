@@ -29,22 +29,15 @@ export type FaultId = number;
 /** Faults in force at once; more means a fault timeline that never heals what it starts. */
 export const MAX_LINK_FAULTS = 10_000;
 
-interface CompiledPartition {
-  readonly shape: PartitionShape;
-  blocks(from: NodeId, to: NodeId): boolean;
-}
+/** Whether a partition drops messages from `from` to `to`. */
+type Blocks = (from: NodeId, to: NodeId) => boolean;
 
 export class LinkFaults {
-  private readonly partitions = new Map<FaultId, CompiledPartition>();
+  private readonly partitions = new Map<FaultId, Blocks>();
   private readonly latencies = new Map<FaultId, { readonly node: NodeId; readonly addedLatencyUs: number }>();
 
   get partitionCount(): number {
     return this.partitions.size;
-  }
-
-  /** Shapes of the partitions in force, by fault id (insertion order). */
-  activePartitions(): [FaultId, PartitionShape][] {
-    return [...this.partitions].map(([id, compiled]) => [id, compiled.shape]);
   }
 
   addPartition(id: FaultId, shape: PartitionShape): void {
@@ -66,7 +59,7 @@ export class LinkFaults {
 
   /** True when some partition in force drops messages from `from` to `to`. */
   blocked(from: NodeId, to: NodeId): boolean {
-    for (const partition of this.partitions.values()) if (partition.blocks(from, to)) return true;
+    for (const blocks of this.partitions.values()) if (blocks(from, to)) return true;
     return false;
   }
 
@@ -87,12 +80,12 @@ export class LinkFaults {
   }
 }
 
-function compile(shape: PartitionShape): CompiledPartition {
+function compile(shape: PartitionShape): Blocks {
   switch (shape.kind) {
     case 'isolate': {
       assert(shape.nodes.length > 0, 'isolate needs at least one node');
       const inside = new Set(shape.nodes);
-      return { shape, blocks: (from, to) => inside.has(from) !== inside.has(to) };
+      return (from, to) => inside.has(from) !== inside.has(to);
     }
     case 'between': {
       assert(shape.groups.length >= 2, () => `a partition between groups needs at least two groups, got ${shape.groups.length}`);
@@ -103,20 +96,17 @@ function compile(shape: PartitionShape): CompiledPartition {
           groupOf.set(node, index);
         }
       });
-      return {
-        shape,
-        blocks: (from, to) => {
-          const a = groupOf.get(from);
-          const b = groupOf.get(to);
-          return a !== undefined && b !== undefined && a !== b;
-        },
+      return (from, to) => {
+        const a = groupOf.get(from);
+        const b = groupOf.get(to);
+        return a !== undefined && b !== undefined && a !== b;
       };
     }
     case 'one-way': {
       assert(shape.from.length > 0 && shape.to.length > 0, 'a one-way partition needs nodes on both sides');
       const senders = new Set(shape.from);
       const receivers = new Set(shape.to);
-      return { shape, blocks: (from, to) => senders.has(from) && receivers.has(to) };
+      return (from, to) => senders.has(from) && receivers.has(to);
     }
   }
 }

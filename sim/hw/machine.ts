@@ -6,7 +6,7 @@
 //   up ──stop──▶ stopped                      clean exit: onStop, then FIN to every peer
 //   any ──powerLoss──▶ powered-off            silent; unflushed data lost (disk.ts)
 //   powered-off ──powerOn──▶ stopped
-//   crashed, stopped, powered-off ──restart(after)──▶ restarting ──▶ up
+//   crashed, stopped, powered-off ──restart(after)──▶ restarting ──▶ up   (a crash cancels it)
 //
 // Each start is a new incarnation (process.ts) with fresh memory and a fresh random stream; the
 // disks keep what survived. The trace records every transition (`node-up`, `node-down` with
@@ -104,11 +104,6 @@ export class Machine implements NetworkHost {
   /** A process exists (up or paused): its sockets accept data. */
   get listening(): boolean {
     return this.process !== null;
-  }
-
-  /** The running incarnation's context, if any (for tests and the checker, never for actors). */
-  get context(): Incarnation | null {
-    return this.process;
   }
 
   /** Sets the program this machine runs (before its first start). */

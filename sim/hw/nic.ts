@@ -49,11 +49,6 @@ export class Nic {
     this.usPerByte = (8 * US_PER_SECOND) / this.bitsPerSecond;
   }
 
-  /** Serialisation time of `bytes` at the bandwidth in force (fractional µs). */
-  serialisationUs(bytes: number): number {
-    return bytes * this.usPerByte;
-  }
-
   /**
    * Queues `bytes` for transmission at `nowUs`; returns when the last bit leaves (fractional µs).
    */
