@@ -9,6 +9,7 @@
 
 import type { z } from 'zod';
 import { MISPLACED_KEYS } from './kafka-config.ts';
+import { formatPath } from './problem.ts';
 import type { Path, Problem } from './problem.ts';
 import { docsAt, keysAt } from './schema-walk.ts';
 import { describeValue, didYouMean, listOf } from './suggest.ts';
@@ -30,7 +31,22 @@ const MAX_UNION_DEPTH = 16;
 
 /** Problems for every issue of a failed parse of `root` (issues parsed with `reportInput`). */
 export function problemsFromIssues(issues: readonly Issue[], root: Schema): Problem[] {
-  return issues.flatMap((issue) => problemsFromIssue(issue, [], root, 0));
+  return withoutMissingTypos(issues.flatMap((issue) => problemsFromIssue(issue, [], root, 0)));
+}
+
+const MISSING = 'missing required key';
+
+/**
+ * Drops "missing required key `broker`" when the same map has an unknown key `brokr` whose
+ * suggestion is `broker`: the typo is the one problem, and reporting both only adds noise.
+ */
+function withoutMissingTypos(problems: Problem[]): Problem[] {
+  const suggested = new Set<string>();
+  for (const problem of problems) {
+    const match = problem.atKey === true ? /^did you mean `(.*)`\?$/.exec(problem.hint ?? '') : null;
+    if (match) suggested.add(formatPath([...problem.path.slice(0, -1), match[1] as string]));
+  }
+  return problems.filter((problem) => !(problem.message.startsWith(MISSING) && suggested.has(formatPath(problem.path))));
 }
 
 function problemsFromIssue(issue: Issue, prefix: Path, root: Schema, depth: number): Problem[] {
@@ -61,7 +77,7 @@ function describeIssue(issue: Issue, path: Path, input: unknown): string {
   const found = `found ${describeValue(input)}`;
   switch (issue.code) {
     case 'invalid_type':
-      if (input === undefined) return `missing required key \`${String(path[path.length - 1] ?? '')}\``;
+      if (input === undefined) return `${MISSING} \`${String(path[path.length - 1] ?? '')}\``;
       return `expected ${EXPECTED[issue.expected] ?? issue.expected}, ${found}`;
     case 'invalid_value':
       return `expected ${listOf(issue.values.map(String))}, ${found}`;
@@ -94,8 +110,8 @@ function hintFor(issue: Issue, path: Path, input: unknown, root: Schema): string
 /** The alternative whose complaint to report, or null when the value's type fits none of them. */
 function closestAlternative(branches: readonly (readonly Issue[])[]): readonly Issue[] | null {
   const typeMismatch = (branch: readonly Issue[]) => branch.every((issue) => issue.path.length === 0 && issue.code === 'invalid_type');
-  const shallow = (branch: readonly Issue[]) =>
-    branch.filter((issue) => issue.path.length === 0 || (issue.path.length === 1 && issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined)).length;
+  const missingKey = (issue: Issue) => issue.path.length === 1 && issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+  const shallow = (branch: readonly Issue[]) => branch.filter((issue) => issue.path.length === 0 || missingKey(issue)).length;
   let best: readonly Issue[] | null = null;
   for (const branch of branches) {
     if (typeMismatch(branch)) continue;
@@ -111,7 +127,7 @@ function unionProblems(issue: Extract<Issue, { code: 'invalid_union' }>, path: P
   if (input === undefined) {
     const key = String(path[path.length - 1] ?? '');
     const example = docs.example === undefined ? '' : `add \`${key}: ${String(docs.example)}\``;
-    return [{ path, message: `missing required key \`${key}\``, hint: example || docs.description }];
+    return [{ path, message: `${MISSING} \`${key}\``, hint: example || docs.description }];
   }
   const expected = issue.message.startsWith('expected ') ? issue.message : `expected ${alternativesExpected(issue)}`;
   return [{ path, message: `${expected}, found ${describeValue(input)}`, hint: docs.description }];

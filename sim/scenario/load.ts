@@ -50,7 +50,15 @@ export function loadScenario(text: string, fileName: string, overrides: readonly
   if ('error' in converted) return { ok: false, errors: [{ file: fileName, line: 1, column: 1, path: '', message: converted.error }] };
   const overridden = applyOverrides(converted.data, overrides, scenarioSchema);
   if (overridden.problems.length > 0) {
-    const errors = overridden.problems.map((problem) => ({ file: '--set', line: problem.ordinal, column: problem.column, path: '', message: problem.message, source: problem.source, ...hintOf(problem.hint) }));
+    const errors = overridden.problems.map((problem) => ({
+      file: '--set',
+      line: problem.ordinal,
+      column: problem.column,
+      path: '',
+      message: problem.message,
+      source: problem.source,
+      ...hintOf(problem.hint),
+    }));
     return { ok: false, errors };
   }
   const locate = (problems: readonly Problem[]) => positioned(problems, { doc, fileName, lines, overrides: overridden.applied });

@@ -102,7 +102,10 @@ function locate(root: Record<string, unknown>, key: string, schema: z.core.$ZodT
     if (index === segments.length) return { container: node, key: step.key, path };
     const child: unknown = (node as Record<PathSegment, unknown>)[step.key];
     if (child === undefined || child === null) {
-      if (isListAt(schema, path)) return { message: `\`${formatPath(path)}\` is empty, so it has no item \`${segments[index]}\``, hint: 'add the item in the file first', offset: offsets[index] as number };
+      if (isListAt(schema, path)) {
+        const message = `\`${formatPath(path)}\` is empty, so it has no item \`${segments[index]}\``;
+        return { message, hint: 'add the item in the file first', offset: offsets[index] as number };
+      }
       const created: Record<string, unknown> = {};
       (node as Record<PathSegment, unknown>)[step.key] = created;
       node = created;

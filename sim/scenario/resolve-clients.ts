@@ -41,19 +41,38 @@ function knownTopic(known: Known, name: string, path: Path, problems: Problem[])
 function window(start: number, stop: number | undefined, durationUs: number, path: Path, problems: Problem[]): { startUs: number; stopUs: number } {
   const stopUs = stop ?? durationUs;
   if (start >= durationUs) {
-    problems.push({ path: [...path, 'start'], message: `start ${formatDuration(start)} is not before the end of the run (${formatDuration(durationUs)})`, hint: 'lower `start` or raise `duration`' });
+    problems.push({
+      path: [...path, 'start'],
+      message: `start ${formatDuration(start)} is not before the end of the run (${formatDuration(durationUs)})`,
+      hint: 'lower `start` or raise `duration`',
+    });
   } else if (stopUs > durationUs) {
-    problems.push({ path: [...path, 'stop'], message: `stop ${formatDuration(stopUs)} is after the end of the run (${formatDuration(durationUs)})`, hint: 'omit `stop` to run until the end' });
+    problems.push({
+      path: [...path, 'stop'],
+      message: `stop ${formatDuration(stopUs)} is after the end of the run (${formatDuration(durationUs)})`,
+      hint: 'omit `stop` to run until the end',
+    });
   } else if (stopUs <= start) {
-    problems.push({ path: [...path, 'stop'], message: `stop ${formatDuration(stopUs)} is not after start ${formatDuration(start)}`, hint: 'stop must come after start' });
+    problems.push({
+      path: [...path, 'stop'],
+      message: `stop ${formatDuration(stopUs)} is not after start ${formatDuration(start)}`,
+      hint: 'stop must come after start',
+    });
   }
   return { startUs: start, stopUs };
 }
 
 function uniqueName(seen: Map<string, number>, name: string, list: string, path: Path, problems: Problem[]): void {
   const earlier = seen.get(name);
-  if (earlier === undefined) seen.set(name, path[1] as number);
-  else problems.push({ path, message: `\`${name}\` is already used by ${list}[${earlier}]`, hint: `each entry of \`${list}\` needs its own name` });
+  if (earlier === undefined) {
+    seen.set(name, path[1] as number);
+  } else {
+    problems.push({
+      path,
+      message: `\`${name}\` is already used by ${list}[${earlier}]`,
+      hint: `each entry of \`${list}\` needs its own name`,
+    });
+  }
 }
 
 export function resolveProducers(parsed: ParsedScenario, known: Known, problems: Problem[]): ProducerSpec[] {
@@ -63,7 +82,11 @@ export function resolveProducers(parsed: ParsedScenario, known: Known, problems:
     uniqueName(seen, producer.name, 'producers', [...path, 'name'], problems);
     const topic = knownTopic(known, producer.topic, [...path, 'topic'], problems);
     if (topic !== undefined && producer.partition !== undefined && producer.partition >= topic.partitions) {
-      problems.push({ path: [...path, 'partition'], message: `partition ${producer.partition} does not exist: topic \`${topic.name}\` has ${topic.partitions} (0..${topic.partitions - 1})`, hint: 'pick an existing partition or omit `partition`' });
+      problems.push({
+        path: [...path, 'partition'],
+        message: `partition ${producer.partition} does not exist: topic \`${topic.name}\` has ${topic.partitions} (0..${topic.partitions - 1})`,
+        hint: 'pick an existing partition or omit `partition`',
+      });
     }
     return {
       name: producer.name,
@@ -82,7 +105,13 @@ function resolveKeys(producer: ParsedProducer, path: Path, problems: Problem[]):
   const keys = producer.keys;
   if (keys === undefined) return null;
   if (keys.distribution === 'zipf') return { count: keys.count, distribution: 'zipf', skew: keys.skew ?? 1 };
-  if (keys.skew !== undefined) problems.push({ path: [...path, 'keys', 'skew'], message: '`skew` applies only to `distribution: zipf`', hint: 'add `distribution: zipf` or remove `skew`' });
+  if (keys.skew !== undefined) {
+    problems.push({
+      path: [...path, 'keys', 'skew'],
+      message: '`skew` applies only to `distribution: zipf`',
+      hint: 'add `distribution: zipf` or remove `skew`',
+    });
+  }
   return { count: keys.count, distribution: 'uniform' };
 }
 
@@ -97,7 +126,11 @@ function producerConfig(producer: ParsedProducer, path: Path, problems: Problem[
   if (config['max.in.flight.requests.per.connection'] > 5) conflicts.push(['max.in.flight.requests.per.connection', 'at most 5 requests in flight']);
   if (written['enable.idempotence'] === true) {
     for (const [key, needs] of conflicts) {
-      problems.push({ path: at(key), message: `enable.idempotence=true needs ${needs}`, hint: `Kafka's producer refuses this combination: change \`${key}\` or set enable.idempotence: false` });
+      problems.push({
+        path: at(key),
+        message: `enable.idempotence=true needs ${needs}`,
+        hint: `Kafka's producer refuses this combination: change \`${key}\` or set enable.idempotence: false`,
+      });
     }
   } else if (written['enable.idempotence'] === undefined && conflicts.length > 0) {
     config['enable.idempotence'] = false;
@@ -125,7 +158,11 @@ export function resolveConsumers(parsed: ParsedScenario, known: Known, problems:
     const commit = consumer.commit ?? (config['enable.auto.commit'] ? 'auto' : 'sync');
     if (commit !== 'auto' && consumer.config?.['enable.auto.commit'] === undefined) config['enable.auto.commit'] = false;
     if (commit === 'auto' && !config['enable.auto.commit']) {
-      problems.push({ path: [...path, 'commit'], message: '`commit: auto` needs enable.auto.commit: true', hint: 'remove `enable.auto.commit: false` or choose sync, async, before-processing or on-revoke' });
+      problems.push({
+        path: [...path, 'commit'],
+        message: '`commit: auto` needs enable.auto.commit: true',
+        hint: 'remove `enable.auto.commit: false` or choose sync, async, before-processing or on-revoke',
+      });
     }
     checkConsumerTimeouts(config, known, path, problems);
     return {
@@ -144,7 +181,11 @@ export function resolveConsumers(parsed: ParsedScenario, known: Known, problems:
 
 function consumerTopics(consumer: ParsedConsumer, known: Known, path: Path, problems: Problem[]): string[] {
   if (consumer.topic !== undefined && consumer.topics !== undefined) {
-    problems.push({ path: [...path, 'topics'], message: 'give either `topic:` or `topics:`, not both', hint: 'list every topic under `topics:`' });
+    problems.push({
+      path: [...path, 'topics'],
+      message: 'give either `topic:` or `topics:`, not both',
+      hint: 'list every topic under `topics:`',
+    });
   }
   if (consumer.topic === undefined && consumer.topics === undefined) {
     problems.push({ path, message: 'a consumer group needs `topic:` or `topics:`', hint: 'add `topic: <name>`' });
@@ -159,7 +200,11 @@ function checkConsumerTimeouts(config: ConsumerSpec['config'], known: Known, pat
   const session = config['session.timeout.ms'];
   const at = (key: string): Path => [...path, 'config', key];
   if (config['heartbeat.interval.ms'] >= session) {
-    problems.push({ path: at('heartbeat.interval.ms'), message: `heartbeat.interval.ms ${config['heartbeat.interval.ms']} is not below session.timeout.ms ${session}`, hint: 'Kafka advises a heartbeat of at most a third of the session timeout' });
+    problems.push({
+      path: at('heartbeat.interval.ms'),
+      message: `heartbeat.interval.ms ${config['heartbeat.interval.ms']} is not below session.timeout.ms ${session}`,
+      hint: 'Kafka advises a heartbeat of at most a third of the session timeout',
+    });
   }
   const min = known.cluster.config['group.min.session.timeout.ms'];
   const max = known.cluster.config['group.max.session.timeout.ms'];

@@ -64,7 +64,13 @@ function resolveBounds(name: string, info: FigureInfo, bounds: ParsedBounds, pat
     below: value('below'),
     above: value('above'),
   };
-  if (!satisfiable(spec)) problems.push({ path, message: `no value can meet all the bounds of \`${name}\``, hint: 'check the bounds: e.g. atLeast must not exceed atMost' });
+  if (!satisfiable(spec)) {
+    problems.push({
+      path,
+      message: `no value can meet all the bounds of \`${name}\``,
+      hint: 'check the bounds: e.g. atLeast must not exceed atMost',
+    });
+  }
   return spec;
 }
 
@@ -80,7 +86,11 @@ function resolveScope(info: FigureInfo, bounds: ParsedBounds, path: Path, contex
   if (info.scope === 'group') {
     const groups = context.consumers.map((consumer) => consumer.group);
     if (bounds.group !== undefined && !groups.includes(bounds.group)) {
-      problems.push({ path: [...path, 'group'], message: `consumer group \`${bounds.group}\` does not exist (groups: ${groups.length === 0 ? 'none' : listOf(groups)})`, hint: didYouMean(bounds.group, groups) });
+      problems.push({
+        path: [...path, 'group'],
+        message: `consumer group \`${bounds.group}\` does not exist (groups: ${groups.length === 0 ? 'none' : listOf(groups)})`,
+        hint: didYouMean(bounds.group, groups),
+      });
     }
     return { kind: 'group', group: bounds.group ?? null };
   }
@@ -94,9 +104,17 @@ function resolveScope(info: FigureInfo, bounds: ParsedBounds, path: Path, contex
   const at: Path = [...path, 'partition'];
   if (topic === undefined) {
     const names = [...context.topics.keys()];
-    problems.push({ path: at, message: `topic \`${topicName}\` is not defined (topics: ${names.length === 0 ? 'none' : listOf(names)})`, hint: didYouMean(topicName, names) });
+    problems.push({
+      path: at,
+      message: `topic \`${topicName}\` is not defined (topics: ${names.length === 0 ? 'none' : listOf(names)})`,
+      hint: didYouMean(topicName, names),
+    });
   } else if (index !== null && (!/^\d{1,9}$/.test(index) || Number(index) >= topic.partitions)) {
-    problems.push({ path: at, message: `\`${text}\` is not a partition of \`${topic.name}\`, which has partitions 0..${topic.partitions - 1}`, hint: 'write TOPIC/P, e.g. `orders/0`, or just TOPIC for all its partitions' });
+    problems.push({
+      path: at,
+      message: `\`${text}\` is not a partition of \`${topic.name}\`, which has partitions 0..${topic.partitions - 1}`,
+      hint: 'write TOPIC/P, e.g. `orders/0`, or just TOPIC for all its partitions',
+    });
   }
   return { kind: 'partition', topic: topicName, partition: index === null ? null : Number(index) };
 }

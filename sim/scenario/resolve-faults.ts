@@ -62,7 +62,12 @@ function faultKind(fault: ParsedFault, path: Path, problems: Problem[]): FaultKi
   problems.push(
     kinds.length === 0
       ? { path, message: 'this fault has no kind', hint: `add one of ${FAULT_KINDS.join(', ')}, e.g. \`crash: {broker: 1}\`` }
-      : { path: [...path, kinds[1] as string], message: `one fault per entry: found ${kinds.map((kind) => `\`${kind}\``).join(' and ')}`, hint: 'split them into separate entries (they may share the same `at`)', atKey: true },
+      : {
+          path: [...path, kinds[1] as string],
+          message: `one fault per entry: found ${kinds.map((kind) => `\`${kind}\``).join(' and ')}`,
+          hint: 'split them into separate entries (they may share the same `at`)',
+          atKey: true,
+        },
   );
   return null;
 }
@@ -79,7 +84,11 @@ function resolveFault(fault: ParsedFault, index: number, context: FaultContext, 
 
 function checkTiming(fault: ParsedFault, kind: FaultKind, path: Path, context: FaultContext, problems: Problem[]): void {
   if (fault.at > context.durationUs) {
-    problems.push({ path: [...path, 'at'], message: `the fault fires at ${formatDuration(fault.at)}, after the run ends at ${formatDuration(context.durationUs)}`, hint: 'lower `at`, or raise `duration`' });
+    problems.push({
+      path: [...path, 'at'],
+      message: `the fault fires at ${formatDuration(fault.at)}, after the run ends at ${formatDuration(context.durationUs)}`,
+      hint: 'lower `at`, or raise `duration`',
+    });
   }
   if (fault.for !== undefined && NO_WINDOW.includes(kind)) {
     problems.push({ path: [...path, 'for'], message: `\`${kind}\` cannot be undone, so it takes no \`for\``, hint: 'remove `for`' });
@@ -90,8 +99,9 @@ function checkTiming(fault: ParsedFault, kind: FaultKind, path: Path, context: F
   }
 }
 
-/** A fault without its timing; distributes over the kinds so each keeps its own fields. */
-type FaultBody = FaultSpec extends infer F ? (F extends FaultSpec ? Omit<F, 'atUs' | 'forUs' | 'index'> : never) : never;
+/** A fault without its timing; the conditional distributes over the kinds, so each keeps its fields. */
+type WithoutTiming<F> = F extends FaultSpec ? Omit<F, 'atUs' | 'forUs' | 'index'> : never;
+type FaultBody = WithoutTiming<FaultSpec>;
 
 function faultBody(fault: ParsedFault, kind: FaultKind, path: Path, context: FaultContext, problems: Problem[]): FaultBody | null {
   switch (kind) {
@@ -109,7 +119,11 @@ function faultBody(fault: ParsedFault, kind: FaultKind, path: Path, context: Fau
     case 'slow-network': {
       const { latency, bandwidth, ...target } = fault[kind] as NonNullable<ParsedFault['slow-network']>;
       if (latency === undefined && bandwidth === undefined) {
-        problems.push({ path, message: 'slow-network needs `latency`, `bandwidth` or both', hint: 'e.g. `slow-network: {broker: 1, latency: 200ms}`' });
+        problems.push({
+          path,
+          message: 'slow-network needs `latency`, `bandwidth` or both',
+          hint: 'e.g. `slow-network: {broker: 1, latency: 200ms}`',
+        });
       }
       const resolved = resolveTarget(target, kind, path, context, problems);
       return resolved === null ? null : { kind, target: resolved, addedLatencyUs: latency ?? 0, bandwidthBytesPerSecond: bandwidth ?? null };
@@ -128,7 +142,12 @@ function resolveTarget(written: ParsedTarget, kind: keyof typeof ALLOWED_TARGETS
   if (target === null) return null;
   if (!allowed.includes(target.type)) {
     const instead = target.type === 'zk' ? ' (use zk-crash / zk-restart for ZooKeeper servers)' : CLIENT.includes(target.type) ? ' (use client-crash / client-restart for clients)' : '';
-    problems.push({ path: [...path, target.type], message: `\`${kind}\` cannot target ${target.type === 'zk' ? 'a ZooKeeper server' : `a ${target.type}`}${instead}`, hint: `\`${kind}\` takes ${allowed.map((type) => `\`${type}\``).join(', ')}`, atKey: true });
+    problems.push({
+      path: [...path, target.type],
+      message: `\`${kind}\` cannot target ${target.type === 'zk' ? 'a ZooKeeper server' : `a ${target.type}`}${instead}`,
+      hint: `\`${kind}\` takes ${allowed.map((type) => `\`${type}\``).join(', ')}`,
+      atKey: true,
+    });
     return null;
   }
   return target;
@@ -139,7 +158,11 @@ function parseTarget(written: ParsedTarget, path: Path, context: FaultContext, p
   if (written === 'controller') return { type: 'controller' };
   const keys = (Object.keys(written) as (keyof typeof written)[]).filter((key) => written[key] !== undefined);
   if (keys.length !== 1) {
-    problems.push({ path, message: keys.length === 0 ? 'no target given' : `one target per fault: found ${keys.map((key) => `\`${key}\``).join(' and ')}`, hint: 'name exactly one of broker, zk, rack, producer, consumer, leader or controller' });
+    problems.push({
+      path,
+      message: keys.length === 0 ? 'no target given' : `one target per fault: found ${keys.map((key) => `\`${key}\``).join(' and ')}`,
+      hint: 'name exactly one of broker, zk, rack, producer, consumer, leader or controller',
+    });
     return null;
   }
   const key = keys[0] as keyof typeof written;
@@ -164,7 +187,11 @@ function parseSide(side: ParsedSide, path: Path, context: FaultContext, problems
 function partitionBody(written: NonNullable<ParsedFault['partition']>, path: Path, context: FaultContext, problems: Problem[]): FaultBody | null {
   const modes = [written.isolate !== undefined, written.between !== undefined, written.from !== undefined || written.to !== undefined].filter(Boolean).length;
   if (modes !== 1) {
-    problems.push({ path, message: modes === 0 ? 'a partition needs `isolate`, `between` or `from`/`to`' : 'a partition takes one of `isolate`, `between` or `from`/`to`', hint: 'e.g. `partition: {isolate: {broker: 2}}` or `partition: {between: [[1], [2, 3]]}`' });
+    problems.push({
+      path,
+      message: modes === 0 ? 'a partition needs `isolate`, `between` or `from`/`to`' : 'a partition takes one of `isolate`, `between` or `from`/`to`',
+      hint: 'e.g. `partition: {isolate: {broker: 2}}` or `partition: {between: [[1], [2, 3]]}`',
+    });
     return null;
   }
   let shape: PartitionShape | null = null;
@@ -176,7 +203,8 @@ function partitionBody(written: NonNullable<ParsedFault['partition']>, path: Pat
   } else if (written.from === undefined || written.to === undefined) {
     problems.push({ path, message: 'a one-way partition needs both `from` and `to`', hint: 'e.g. `partition: {from: [1], to: [2, 3]}`' });
   } else {
-    shape = { type: 'one-way', from: parseSide(written.from, [...path, 'from'], context, problems), to: parseSide(written.to, [...path, 'to'], context, problems) };
+    const from = parseSide(written.from, [...path, 'from'], context, problems);
+    shape = { type: 'one-way', from, to: parseSide(written.to, [...path, 'to'], context, problems) };
   }
   return shape === null ? null : { kind: 'partition', shape };
 }
@@ -189,7 +217,13 @@ function configBody(written: NonNullable<ParsedFault['config']>, path: Path, con
   }
   if ('topic' in written) {
     const problem = topicProblem(written.topic, context);
-    if (problem !== null) problems.push({ path: [...path, 'topic'], message: problem, hint: didYouMean(written.topic, [...context.topics.keys()]) });
+    if (problem !== null) {
+      problems.push({
+        path: [...path, 'topic'],
+        message: problem,
+        hint: didYouMean(written.topic, [...context.topics.keys()]),
+      });
+    }
     return { kind: 'config', scope: { type: 'topic', topic: written.topic }, set: written.set };
   }
   const outcome = targetProblem('producer', written.producer, context);

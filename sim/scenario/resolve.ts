@@ -67,6 +67,11 @@ function baseName(fileName: string): string {
   return stem === '' ? 'scenario' : stem;
 }
 
+/** Machines without an explicit rack go round the racks in turn: 1 → r1, 2 → r2, 3 → r1, … */
+function rackInTurn(racks: readonly string[], index: number): string | null {
+  return racks.length > 0 ? (racks[index % racks.length] as string) : null;
+}
+
 type ParsedHardware = ParsedScenario['cluster']['hardware'];
 
 function resolveHardware(written: ParsedHardware | undefined, inherited: HardwareSpec | null): HardwareSpec {
@@ -84,11 +89,16 @@ function resolveCluster(parsed: ParsedScenario, problems: Problem[]): ClusterSpe
   const hardware = resolveHardware(written.hardware, null);
   const racks = [...written.racks];
   written.racks.forEach((rack, index) => {
-    if (written.racks.indexOf(rack) !== index) problems.push({ path: ['cluster', 'racks', index], message: `rack \`${rack}\` is listed twice` });
+    if (written.racks.indexOf(rack) !== index) {
+      problems.push({
+        path: ['cluster', 'racks', index],
+        message: `rack \`${rack}\` is listed twice`,
+      });
+    }
   });
   const brokers = Array.isArray(written.brokers)
     ? listedBrokers(written.brokers, racks, hardware, problems)
-    : Array.from({ length: written.brokers }, (_, index): BrokerSpec => ({ id: index + 1, rack: racks.length > 0 ? (racks[index % racks.length] as string) : null, hardware }));
+    : Array.from({ length: written.brokers }, (_, index): BrokerSpec => ({ id: index + 1, rack: rackInTurn(racks, index), hardware }));
   return {
     racks,
     brokers: brokers.sort((a, b) => a.id - b.id),
@@ -108,15 +118,29 @@ function listedBrokers(listed: ParsedBrokerList, racks: string[], hardware: Hard
   return listed.map((broker, index): BrokerSpec => {
     const path: Path = ['cluster', 'brokers', index];
     const earlier = seen.get(broker.id);
-    if (earlier !== undefined) problems.push({ path: [...path, 'id'], message: `broker id ${broker.id} is already used by cluster.brokers[${earlier}]`, hint: 'give every broker its own id' });
+    if (earlier !== undefined) {
+      problems.push({
+        path: [...path, 'id'],
+        message: `broker id ${broker.id} is already used by cluster.brokers[${earlier}]`,
+        hint: 'give every broker its own id',
+      });
+    }
     seen.set(broker.id, index);
     let rack: string | null = broker.rack ?? null;
     if (rack !== null && declared && !racks.includes(rack)) {
-      problems.push({ path: [...path, 'rack'], message: `rack \`${rack}\` is not in cluster.racks (${listOf(racks)})`, hint: didYouMean(rack, racks) ?? 'add it to `cluster.racks`' });
+      problems.push({
+        path: [...path, 'rack'],
+        message: `rack \`${rack}\` is not in cluster.racks (${listOf(racks)})`,
+        hint: didYouMean(rack, racks) ?? 'add it to `cluster.racks`',
+      });
     } else if (rack === null && declared) {
-      rack = racks[index % racks.length] as string;
+      rack = rackInTurn(racks, index);
     } else if (rack === null && racks.length > 0) {
-      problems.push({ path, message: `broker ${broker.id} has no rack while others do`, hint: 'Kafka needs a rack on every broker or on none: add `rack:` here' });
+      problems.push({
+        path,
+        message: `broker ${broker.id} has no rack while others do`,
+        hint: 'Kafka needs a rack on every broker or on none: add `rack:` here',
+      });
     }
     return { id: broker.id, rack, hardware: resolveHardware(broker.hardware, hardware) };
   });
@@ -125,7 +149,7 @@ function listedBrokers(listed: ParsedBrokerList, racks: string[], hardware: Hard
 function resolveZookeeper(parsed: ParsedScenario, racks: string[]): ZookeeperSpec {
   const written = parsed.zookeeper;
   return {
-    servers: Array.from({ length: written.servers }, (_, index) => ({ id: index + 1, rack: racks.length > 0 ? (racks[index % racks.length] as string) : null })),
+    servers: Array.from({ length: written.servers }, (_, index) => ({ id: index + 1, rack: rackInTurn(racks, index) })),
     sessionTimeoutMs: written['session.timeout.ms'],
     tickTimeMs: written['tick.time.ms'],
   };
@@ -136,9 +160,22 @@ function resolveTopics(parsed: ParsedScenario, cluster: ClusterSpec, problems: P
   return parsed.topics.map((topic, index): TopicSpec => {
     const path: Path = ['topics', index];
     const earlier = firstIndex.get(topic.name);
-    if (earlier !== undefined) problems.push({ path: [...path, 'name'], message: `topic \`${topic.name}\` is already defined at topics[${earlier}]`, hint: 'topic names must be unique' });
-    else firstIndex.set(topic.name, index);
-    if (topic.name.startsWith('__')) problems.push({ path: [...path, 'name'], message: `topic names starting with "__" are Kafka's internal topics`, hint: 'choose another name' });
+    if (earlier !== undefined) {
+      problems.push({
+        path: [...path, 'name'],
+        message: `topic \`${topic.name}\` is already defined at topics[${earlier}]`,
+        hint: 'topic names must be unique',
+      });
+    } else {
+      firstIndex.set(topic.name, index);
+    }
+    if (topic.name.startsWith('__')) {
+      problems.push({
+        path: [...path, 'name'],
+        message: `topic names starting with "__" are Kafka's internal topics`,
+        hint: 'choose another name',
+      });
+    }
     const shape = topicShape(topic, path, cluster, problems);
     const overrides = topic.config ?? {};
     const config = effectiveTopicConfig(cluster.config, overrides);
@@ -166,20 +203,50 @@ function topicShape(topic: ParsedTopic, path: Path, cluster: ClusterSpec, proble
   }
   const replicationFactor = (assignment[0] as number[]).length;
   if (topic.partitions !== undefined && topic.partitions !== assignment.length) {
-    problems.push({ path: [...path, 'partitions'], message: `partitions is ${topic.partitions} but the assignment lists ${assignment.length}`, hint: 'drop `partitions:` (the assignment decides) or make them agree' });
+    problems.push({
+      path: [...path, 'partitions'],
+      message: `partitions is ${topic.partitions} but the assignment lists ${assignment.length}`,
+      hint: 'drop `partitions:` (the assignment decides) or make them agree',
+    });
   }
   if (topic['replication.factor'] !== undefined && topic['replication.factor'] !== replicationFactor) {
-    problems.push({ path: [...path, 'replication.factor'], message: `replication.factor is ${topic['replication.factor']} but the assignment gives ${replicationFactor} replicas per partition`, hint: 'drop `replication.factor:` or make them agree' });
+    problems.push({
+      path: [...path, 'replication.factor'],
+      message: `replication.factor is ${topic['replication.factor']} but the assignment gives ${replicationFactor} replicas per partition`,
+      hint: 'drop `replication.factor:` or make them agree',
+    });
   }
+  checkAssignment(assignment, replicationFactor, brokerIds, [...path, 'assignment'], problems);
+  return { partitions: assignment.length, replicationFactor, assignment: assignment.map((replicas) => [...replicas]) };
+}
+
+/** Kafka's InvalidReplicaAssignmentException rules: same length everywhere, known and distinct brokers. */
+function checkAssignment(assignment: number[][], replicationFactor: number, brokerIds: number[], path: Path, problems: Problem[]): void {
   assignment.forEach((replicas, partition) => {
-    const at: Path = [...path, 'assignment', partition];
-    if (replicas.length !== replicationFactor) problems.push({ path: at, message: `partition ${partition} has ${replicas.length} replica(s) but partition 0 has ${replicationFactor}`, hint: 'every partition needs the same number of replicas' });
+    const at: Path = [...path, partition];
+    if (replicas.length !== replicationFactor) {
+      problems.push({
+        path: at,
+        message: `partition ${partition} has ${replicas.length} replica(s) but partition 0 has ${replicationFactor}`,
+        hint: 'every partition needs the same number of replicas',
+      });
+    }
     replicas.forEach((brokerId, position) => {
-      if (!brokerIds.includes(brokerId)) problems.push({ path: [...at, position], message: `broker ${brokerId} does not exist (brokers: ${listOf(brokerIds)})`, hint: 'an assignment names broker ids from `cluster.brokers`' });
-      else if (replicas.indexOf(brokerId) !== position) problems.push({ path: [...at, position], message: `broker ${brokerId} appears twice in partition ${partition}'s replicas`, hint: 'each replica of a partition must be on a different broker' });
+      if (!brokerIds.includes(brokerId)) {
+        problems.push({
+          path: [...at, position],
+          message: `broker ${brokerId} does not exist (brokers: ${listOf(brokerIds)})`,
+          hint: 'an assignment names broker ids from `cluster.brokers`',
+        });
+      } else if (replicas.indexOf(brokerId) !== position) {
+        problems.push({
+          path: [...at, position],
+          message: `broker ${brokerId} appears twice in partition ${partition}'s replicas`,
+          hint: 'each replica of a partition must be on a different broker',
+        });
+      }
     });
   });
-  return { partitions: assignment.length, replicationFactor, assignment: assignment.map((replicas) => [...replicas]) };
 }
 
 function checkMinInsync(topic: string, config: TopicConfig, overrides: Partial<TopicConfig>, replicationFactor: number, path: Path, problems: Problem[]): void {

@@ -10,7 +10,17 @@
 import { z } from 'zod';
 import { expectSchema } from './expect-schema.ts';
 import { faultSchema } from './fault-schema.ts';
-import { brokerConfigSchema, consumerConfigSchema, durationUs, integer, millis, producerConfigSchema, recordRate, sizeBytes, topicConfigSchema } from './fields.ts';
+import {
+  brokerConfigSchema,
+  consumerConfigSchema,
+  durationUs,
+  integer,
+  millis,
+  producerConfigSchema,
+  recordRate,
+  sizeBytes,
+  topicConfigSchema,
+} from './fields.ts';
 import { COMMIT_STRATEGIES, HARDWARE_PROFILES, ISR_PROPAGATIONS, REPLICATION_PROTOCOLS } from './spec.ts';
 
 export type * from './spec.ts';

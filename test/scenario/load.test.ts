@@ -97,6 +97,11 @@ describe('loadScenario: errors name the line and the field', () => {
     expect(error).toMatchObject({ line: 13, column: 7, message: 'unknown key `lingr.ms`', hint: 'did you mean `linger.ms`?' });
   });
 
+  it('reports a misspelt required key once, as a typo rather than also as missing', () => {
+    const errors = errorsOf(withTopic('faults:\n  - {at: 1s, slow-disk: {broker: 1, factr: 2}}\n'));
+    expect(errors.map((error) => [error.path, error.hint])).toEqual([['faults[0].slow-disk.factr', 'did you mean `factor`?']]);
+  });
+
   it('says where a misplaced Kafka key belongs', () => {
     const error = errorAt(errorsOf('duration: 60s\ncluster:\n  config:\n    zookeeper.session.timeout.ms: 6000\n'), 'cluster.config.zookeeper.session.timeout.ms');
     expect(error.hint).toMatch(/`zookeeper:` section/);
