@@ -1,6 +1,6 @@
 // Valid scenario texts shared by the loader tests and the fuzz test: the DESIGN §11 example
-// verbatim, a minimal file, and one that uses the less common forms (broker lists, explicit
-// assignment, hardware overrides, every fault kind, per-group expectations).
+// verbatim (comments included), a minimal file, and one that uses the less common forms
+// (broker lists, explicit assignment, hardware overrides, every fault kind, group expectations).
 
 export const DESIGN_EXAMPLE = `name: leader-failover
 description: Kill the leader of orders/0 under load; watch the controller elect a new leader.
@@ -8,7 +8,7 @@ seed: 42                      # default; --seed overrides
 duration: 60s
 cluster:
   racks: [r1, r2, r3]
-  brokers: 3                  # ids 1..3, spread over the racks in turn
+  brokers: 3                  # ids 1..3, spread over the racks in turn; or a list: [{id: 1, rack: r1, hardware: hdd-1g}, ...]
   hardware: ssd-10g           # profile name, or an inline object overriding one
   config:                     # broker configs
     min.insync.replicas: 2
@@ -22,6 +22,7 @@ topics:
   - name: orders
     partitions: 6
     replication.factor: 3     # or an explicit assignment instead, as Kafka's
+    # assignment: [[1, 2, 3], [2, 3, 1], ...]   # --replica-assignment: one list per partition
     config: {retention.ms: 604800000}
 producers:
   - name: p1
@@ -43,7 +44,7 @@ faults:
   - {at: 50s, partition: {between: [[1], [2, 3]]}, for: 40s}   # only between these brokers
   - {at: 55s, power-loss: {broker: 3}}
   - {at: 56s, zk-crash: {zk: 1}}
-expect:                        # checked after the run; any failure => exit 1
+expect:                        # checked after the run; any failure ⇒ exit 1
   lostAckedWrites: 0
   maxUnavailability: {partition: orders/0, below: 25s}
   leaderElections: {atLeast: 1}
