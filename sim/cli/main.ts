@@ -9,6 +9,8 @@ import { Command, CommanderError } from 'commander';
 import { SimAssertionError } from '../core/assert.ts';
 import { packageVersion } from './version.ts';
 import { UsageError, notBuilt } from './usage.ts';
+import { validateCommand } from './validate.ts';
+import { listCommand } from './list.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 2;
@@ -40,12 +42,16 @@ function buildProgram(): Command {
     .command('validate')
     .description('check scenario files and print their errors with positions')
     .argument('<scenario...>', 'scenario YAML files')
-    .action(() => notBuilt('validate', 'issue 8 (scenario language)'));
+    .action((files: string[]) => {
+      process.exitCode = validateCommand(files);
+    });
 
   program
     .command('list')
     .description('list the bundled scenarios with one-line descriptions')
-    .action(() => notBuilt('list', 'issue 8 (scenario language)'));
+    .action(() => {
+      process.exitCode = listCommand();
+    });
 
   program
     .command('explore')
