@@ -1,0 +1,204 @@
+// The story of every anomaly: a one-line detail (what) and an explanation (why) made of the
+// history's own evidence and the chain of trace events that caused it, as event ids the viewer
+// jumps to and a short paragraph for `sim run`.
+//
+// A lost acknowledged write gets the full causal chain (FIDELITY A1, Jepsen 2013): the election
+// that made the acknowledging broker leader in the epoch the produce response named; the ISR in
+// force at the acknowledgement and the ISR shrink before it, with the fault that preceded that
+// shrink; after it, what took the leader away (a fault on its node, the node going down, its
+// ZooKeeper session expiring); the first election that superseded the epoch (clean or unclean,
+// from which ISR); and the first truncation or log recovery that removed the acknowledged offset.
+// A read of truncated data gets the truncation and the election before it. Other kinds get the
+// leadership, ISR, truncation and fault events of the partition within the finding's window
+// (from its first send, read or processing to its completion), a few of each kind.
+//
+// Trace events used (kinds and fields: TRACE_EVENT_MAP in trace-index.ts): leader-election,
+// isr-change, truncation, log-recovered, partition-offline, fault, node-down, zk-session (expired).
+// Without a trace an explanation is the evidence alone, with no event ids.
+
+import { isShrink, sentence } from './event-words.ts';
+import {
+  between,
+  brokerNode,
+  firstAtOrAfter,
+  lastAtOrBefore,
+  type ElectionEvent,
+  type IndexedEvent,
+  type TraceIndex,
+} from './trace-index.ts';
+import { formatRecords, formatSeconds, type Anomaly, type Explanation, type Finding } from './verdict.ts';
+
+/** Events of one kind a window story cites at most. */
+const EVENTS_PER_KIND = 3;
+const END_OF_TIME_US = Number.MAX_SAFE_INTEGER;
+
+export function explainFinding(finding: Finding, index: TraceIndex | undefined): Anomaly {
+  return { ...finding, detail: describeFinding(finding), explanation: explain(finding, index) };
+}
+
+function explain(finding: Finding, index: TraceIndex | undefined): Explanation {
+  const facts = finding.evidence.map((fact) => fact.text);
+  const factEvents = finding.evidence.flatMap((fact) => (fact.event === null ? [] : [fact.event]));
+  const chain = index === undefined ? [] : causes(finding, index);
+  const intro = finding.kind === 'lost-acked-write' && index !== undefined ? [acknowledgement(finding, index)] : [];
+  const story = [...intro, ...facts, ...chain.map((event) => capitalise(sentence(event)))];
+  const closing = index === undefined ? '' : closingWords(finding, chain);
+  const text = `${story.join('. ')}.${closing === '' ? '' : ` ${closing}`}`;
+  const events = [...new Set([...factEvents, ...chain.map((event) => event.i)])].sort((a, b) => a - b);
+  return { text, events };
+}
+
+function causes(finding: Finding, index: TraceIndex): IndexedEvent[] {
+  switch (finding.kind) {
+    case 'lost-acked-write':
+      return lostWriteChain(finding, index);
+    case 'read-truncated':
+      return truncatedReadChain(finding, index);
+    case 'divergent-replica':
+      return divergenceChain(finding, index);
+    default:
+      return windowChain(finding, index);
+  }
+}
+
+/** The leader and epoch that acknowledged a write: the election of that epoch before the ack. */
+function ackElection(finding: Finding, index: TraceIndex): ElectionEvent | undefined {
+  const epoch = finding.leaderEpoch ?? -1;
+  return lastAtOrBefore(index.events(finding.partition!).elections, finding.timeUs, (e) => e.leaderEpoch === epoch);
+}
+
+function acknowledgement(finding: Finding, index: TraceIndex): string {
+  const { partition, producer, records, offsets } = finding;
+  const election = ackElection(finding, index);
+  const events = index.events(partition!);
+  const isrChange = lastAtOrBefore(events.isrChanges, finding.timeUs, (e) => election === undefined || e.i > election.i);
+  const isr = isrChange?.isr ?? election?.isr;
+  const by = election === undefined ? `in leader epoch ${finding.leaderEpoch}` : `by broker ${election.leader}, leader in epoch ${election.leaderEpoch}`;
+  const whileIsr = isr === undefined ? '' : `, while the ISR was [${isr.join(', ')}]`;
+  const count = records!.count;
+  const where = count === 1 ? `offset ${offsets[0]}` : `offsets ${offsets[0]}–${offsets[0]! + count - 1}`;
+  return `${formatRecords(producer!, records!.first, count)} on ${partition} ${count === 1 ? 'was' : 'were'} acknowledged at ` +
+    `${formatSeconds(finding.timeUs)} at ${where} ${by}${whileIsr}`;
+}
+
+function lostWriteChain(finding: Finding, index: TraceIndex): IndexedEvent[] {
+  const events = index.events(finding.partition!);
+  const offset = finding.offsets[0]!;
+  const election = ackElection(finding, index);
+  const leader = election?.leader;
+  const sinceUs = election?.t ?? 0;
+  const chain: IndexedEvent[] = election === undefined ? [] : [{ type: 'election', ...election }];
+  const shrink = lastAtOrBefore(events.isrChanges, finding.timeUs, (e) => isShrink(e) && e.t >= sinceUs);
+  if (shrink !== undefined) {
+    chain.push({ type: 'isr-change', ...shrink });
+    const fault = lastAtOrBefore(index.faults, shrink.t, (f) => f.t >= sinceUs);
+    if (fault !== undefined) chain.push({ type: 'fault', ...fault });
+  }
+  const covers = (e: { toOffset: number; fromOffset: number; broker: number }, anyBroker: boolean): boolean =>
+    e.toOffset <= offset && offset < e.fromOffset && (anyBroker || e.broker === leader);
+  const truncation = firstAtOrAfter(events.truncations, finding.timeUs, END_OF_TIME_US, (e) => covers(e, false)) ??
+    firstAtOrAfter(events.truncations, finding.timeUs, END_OF_TIME_US, (e) => covers(e, true));
+  const untilUs = truncation?.t ?? END_OF_TIME_US;
+  const superseding = (e: ElectionEvent): boolean => e.leaderEpoch > (finding.leaderEpoch ?? -1) && e.t >= sinceUs;
+  const next = firstAtOrAfter(events.elections, sinceUs, untilUs, (e) => superseding(e) && e.leader !== leader) ??
+    firstAtOrAfter(events.elections, sinceUs, untilUs, superseding);
+  if (leader !== undefined) chain.push(...leaderLoss(index, brokerNode(leader), Math.max(sinceUs, shrink?.t ?? 0), next?.t ?? untilUs));
+  if (next !== undefined) chain.push({ type: 'election', ...next });
+  if (truncation !== undefined) chain.push({ type: 'truncation', ...truncation });
+  return unique(chain);
+}
+
+/** What took a leader away before the election that replaced it: fault, node down, session expiry. */
+function leaderLoss(index: TraceIndex, node: string, fromUs: number, untilUs: number): IndexedEvent[] {
+  const found: IndexedEvent[] = [];
+  const fault = lastAtOrBefore(index.faults, untilUs, (f) => f.t >= fromUs && f.nodes.includes(node));
+  if (fault !== undefined) found.push({ type: 'fault', ...fault });
+  const down = lastAtOrBefore(index.nodeDowns, untilUs, (d) => d.t >= fromUs && d.node === node);
+  if (down !== undefined) found.push({ type: 'node-down', ...down });
+  const expiry = lastAtOrBefore(index.sessionExpiries, untilUs, (s) => s.t >= fromUs && s.owner === node);
+  if (expiry !== undefined) found.push({ type: 'session-expiry', ...expiry });
+  return found;
+}
+
+function truncatedReadChain(finding: Finding, index: TraceIndex): IndexedEvent[] {
+  const events = index.events(finding.partition!);
+  const offset = finding.offsets[0]!;
+  const truncation = firstAtOrAfter(events.truncations, finding.timeUs, END_OF_TIME_US, (e) => e.toOffset <= offset && offset < e.fromOffset);
+  if (truncation === undefined) return windowChain(finding, index);
+  const election = lastAtOrBefore(events.elections, truncation.t);
+  const chain: IndexedEvent[] = [{ type: 'truncation', ...truncation }];
+  if (election !== undefined) {
+    chain.push({ type: 'election', ...election });
+    chain.push(...between(index.faults, Math.min(finding.timeUs, election.t) - 1, election.t, EVENTS_PER_KIND).map((f) => ({ type: 'fault' as const, ...f })));
+  }
+  return unique(chain);
+}
+
+function divergenceChain(finding: Finding, index: TraceIndex): IndexedEvent[] {
+  const events = index.events(finding.partition!);
+  const epochs = new Set([finding.leaderEpoch, finding.otherLeaderEpoch]);
+  const chain: IndexedEvent[] = events.elections.filter((e) => epochs.has(e.leaderEpoch)).slice(0, EVENTS_PER_KIND).map((e) => ({ type: 'election' as const, ...e }));
+  const ofBroker = events.truncations.filter((e) => e.broker === finding.broker);
+  chain.push(...ofBroker.slice(-EVENTS_PER_KIND).map((e) => ({ type: 'truncation' as const, ...e })));
+  const node = brokerNode(finding.broker!);
+  chain.push(...index.nodeDowns.filter((d) => d.node === node).slice(-EVENTS_PER_KIND).map((d) => ({ type: 'node-down' as const, ...d })));
+  return unique(chain);
+}
+
+/** Leadership, ISR, truncation and fault events within the finding's window. */
+function windowChain(finding: Finding, index: TraceIndex): IndexedEvent[] {
+  const toUs = finding.timeUs < 0 ? END_OF_TIME_US : finding.timeUs;
+  const fromUs = finding.sinceUs !== undefined && finding.sinceUs >= 0 ? finding.sinceUs : finding.timeUs < 0 ? 0 : toUs;
+  const events = index.events(finding.partition ?? '');
+  return unique([
+    ...between(index.faults, fromUs, toUs, EVENTS_PER_KIND).map((e) => ({ type: 'fault' as const, ...e })),
+    ...between(index.nodeDowns, fromUs, toUs, EVENTS_PER_KIND).map((e) => ({ type: 'node-down' as const, ...e })),
+    ...between(events.isrChanges, fromUs, toUs, EVENTS_PER_KIND).map((e) => ({ type: 'isr-change' as const, ...e })),
+    ...between(events.elections, fromUs, toUs, EVENTS_PER_KIND).map((e) => ({ type: 'election' as const, ...e })),
+    ...between(events.truncations, fromUs, toUs, EVENTS_PER_KIND).map((e) => ({ type: 'truncation' as const, ...e })),
+    ...between(events.offline, fromUs, toUs, EVENTS_PER_KIND).map((e) => ({ type: 'offline' as const, ...e })),
+  ]);
+}
+
+/** Events in trace order, each once. */
+function unique(events: IndexedEvent[]): IndexedEvent[] {
+  const byId = new Map<number, IndexedEvent>();
+  for (const event of events) if (!byId.has(event.i)) byId.set(event.i, event);
+  return [...byId.values()].sort((a, b) => a.i - b.i);
+}
+
+function closingWords(finding: Finding, chain: readonly IndexedEvent[]): string {
+  if (finding.kind !== 'lost-acked-write' || finding.verdict !== 'invalid') return '';
+  const truncation = chain.find((event) => event.type === 'truncation');
+  if (truncation !== undefined) return `That ${truncation.type === 'truncation' && truncation.recovery ? 'recovery' : 'truncation'} removed the acknowledged records.`;
+  return `No truncation in the trace covers offset ${finding.offsets[0]}: the broker that became leader never had the records.`;
+}
+
+function capitalise(text: string): string {
+  return text.length === 0 ? text : text[0]!.toUpperCase() + text.slice(1);
+}
+
+/** One line: what the anomaly is. */
+export function describeFinding(finding: Finding): string {
+  const p = finding.partition ?? 'the cluster';
+  const records = finding.records === undefined ? '' : formatRecords(finding.producer!, finding.records.first, finding.records.count);
+  const who = `${finding.member ?? ''} of group ${finding.group ?? ''}`;
+  const [a = -1, b = -1] = finding.offsets;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const text: Record<Finding['kind'], () => string> = {
+    'lost-acked-write': () => `${records} on ${p}, acknowledged from offset ${a}, ${finding.verdict === 'invalid' ? 'are not in the committed log' : 'may be lost'}`,
+    'failed-write-present': () => `${records} on ${p} failed at the producer but are in the committed log`,
+    duplicate: () => `${records} on ${p} are stored twice: first from offset ${a}, again from offset ${b}`,
+    reordered: () => `${records} on ${p} at offset ${a} follow ${finding.producer}#${finding.otherRecord} at offset ${b}, which was sent after them`,
+    'divergent-replica': () => `broker ${finding.broker}'s replica of ${p} diverges from the leader's at ${plural(b, 'offset')} from offset ${a}, below the high watermark`,
+    'invariant-violation': () => finding.evidence[0]?.text ?? 'a live invariant broke',
+    'read-above-hw': () => `${who} read ${records} on ${p} from offset ${a}, at or above the high watermark`,
+    'read-truncated': () => `${who} read ${records} at offset ${a} of ${p}, which the committed log does not hold`,
+    'poll-skip': () => `${who} skipped ${plural(finding.count, 'committed record')} of ${p}: it expected offset ${a} and read offset ${b}`,
+    'nonmonotonic-poll': () => `${who} went back on ${p}: after offset ${a} it read offset ${b}`,
+    'group-lost': () => `group ${finding.group} never processed ${plural(finding.count, 'committed record')} of ${p} from offset ${a}`,
+    'group-duplicate': () => `group ${finding.group} processed ${plural(b, 'offset')} of ${p} from offset ${a} more than once (${plural(finding.count, 'extra processing')})`,
+  };
+  const unknown = finding.verdict === 'unknown' ? ` (unknown: ${finding.unknownBecause ?? 'the history cannot tell'})` : '';
+  return `${text[finding.kind]()}${unknown}`;
+}
