@@ -37,10 +37,11 @@ export function explainFinding(finding: Finding, index: TraceIndex | undefined):
 }
 
 function explain(finding: Finding, index: TraceIndex | undefined): Explanation {
-  const facts = finding.evidence.map((fact) => fact.text);
   const factEvents = finding.evidence.flatMap((fact) => (fact.event === null ? [] : [fact.event]));
   const chain = index === undefined ? [] : causes(finding, index);
+  // With a trace, a lost write opens with its acknowledgement in context, which says all its evidence does.
   const intro = finding.kind === 'lost-acked-write' && index !== undefined ? [acknowledgement(finding, index)] : [];
+  const facts = intro.length > 0 ? [] : finding.evidence.map((fact) => fact.text);
   const story = [...intro, ...facts, ...chain.map((event) => capitalise(sentence(event)))];
   const closing = index === undefined ? '' : closingWords(finding, chain);
   const text = `${story.join('. ')}.${closing === '' ? '' : ` ${closing}`}`;
