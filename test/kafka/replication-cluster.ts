@@ -32,21 +32,11 @@ const MAX_DELIVERIES = 100_000;
 export type Message =
   | { readonly kind: 'leader-and-isr'; readonly to: number; readonly state: LeaderAndIsrPartitionState }
   | { readonly kind: 'fetch'; readonly from: number; readonly to: number; readonly request: FetchPartitionRequest }
-  | {
-      readonly kind: 'fetch-answer';
-      readonly from: number;
-      readonly to: number;
-      readonly sent: FetchPartitionRequest;
-      readonly answer: ReplicaFetchPartitionResponse;
-    }
+  | { readonly kind: 'fetch-answer'; readonly from: number; readonly to: number; readonly sent: FetchPartitionRequest;
+      readonly answer: ReplicaFetchPartitionResponse }
   | { readonly kind: 'epoch-query'; readonly from: number; readonly to: number; readonly query: EpochQueryEntry }
-  | {
-      readonly kind: 'epoch-answer';
-      readonly from: number;
-      readonly to: number;
-      readonly sent: EpochQueryEntry;
-      readonly answer: EpochAnswerEntry;
-    }
+  | { readonly kind: 'epoch-answer'; readonly from: number; readonly to: number; readonly sent: EpochQueryEntry;
+      readonly answer: EpochAnswerEntry }
   | { readonly kind: 'isr-change'; readonly proposal: IsrChangeProposal }
   | { readonly kind: 'isr-result'; readonly to: number; readonly proposalId: number; readonly result: IsrChangeResult };
 
