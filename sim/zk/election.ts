@@ -97,7 +97,13 @@ export class FastLeaderElection {
     this.notTimeoutUs = FINALIZE_WAIT_US;
     this.proposal = { leader: this.host.sid, zxid: lastLoggedZxid, electionEpoch: this.logicalclock, peerEpoch: currentEpoch };
     this.sendNotifications();
-    this.arm(this.notTimeoutUs, () => this.onSilence());
+    // Our own notification reaches us too: alone, we are our quorum (a one-server ensemble).
+    if (this.hasQuorumFor(this.recvset, this.notification('LOOKING'))) {
+      this.finalizing = true;
+      this.arm(FINALIZE_WAIT_US, () => this.finish());
+    } else {
+      this.arm(this.notTimeoutUs, () => this.onSilence());
+    }
   }
 
   /** Leaves the election (the server decided, or is shutting down). */
