@@ -46,6 +46,7 @@ export class FakeCluster {
   readonly leaders: number[];
   readonly leaderEpochs: number[];
   readonly logs = new Map<PartitionName, AppendedBatch[]>();
+  readonly logEndOffsets = new Map<PartitionName, number>();
   private nextProducerId = 1000;
   /** Produce requests seen, across brokers, in arrival order (the script's index). */
   produceRequests = 0;
@@ -179,7 +180,7 @@ export class FakeBroker implements Actor {
     const { batch } = request;
     const log = this.cluster.logs.get(request.partition) ?? [];
     this.cluster.logs.set(request.partition, log);
-    const nextOffset = log.reduce((sum, b) => sum + b.count, 0);
+    const nextOffset = this.cluster.logEndOffsets.get(request.partition) ?? 0;
     const lastSeq = batch.baseSequence + batch.recordCount - 1;
     const key = `${request.partition}#${batch.producerId}`;
     const state = batch.producerId >= 0 ? this.sequences.get(key) : undefined;
@@ -192,6 +193,7 @@ export class FakeBroker implements Actor {
     }
     const payload = batch.payload as ProducerRecords;
     log.push({ producer: payload.producer, firstRecord: payload.firstRecord, count: payload.count, baseOffset: nextOffset, baseSequence: batch.baseSequence });
+    this.cluster.logEndOffsets.set(request.partition, nextOffset + payload.count);
     if (batch.producerId >= 0) {
       const next = state !== undefined && state.epoch === batch.producerEpoch ? state : { epoch: batch.producerEpoch, lastSeq: -1, batches: [] };
       next.lastSeq = lastSeq;
