@@ -40,6 +40,7 @@ export interface KafkaBrokerConfig {
   'replica.fetch.max.bytes': number;
   'replica.fetch.backoff.ms': number;
   'replica.socket.timeout.ms': number;
+  'replica.high.watermark.checkpoint.interval.ms': number;
   'min.insync.replicas': number;
   'default.replication.factor': number;
   'num.partitions': number;
@@ -73,6 +74,7 @@ export const DEFAULT_BROKER_CONFIG: Readonly<KafkaBrokerConfig> = {
   'replica.fetch.max.bytes': 1_048_576,
   'replica.fetch.backoff.ms': 1_000,
   'replica.socket.timeout.ms': 30_000,
+  'replica.high.watermark.checkpoint.interval.ms': 5_000,
   'min.insync.replicas': 1,
   'default.replication.factor': 1,
   'num.partitions': 1,
@@ -142,7 +144,10 @@ export interface BrokerSettings {
 
 export function brokerSettings(
   id: number,
-  overrides: Partial<Omit<BrokerSettings, 'id' | 'config'>> & { config?: Partial<KafkaBrokerConfig> } = {},
+  overrides: Partial<Omit<BrokerSettings, 'id' | 'config' | 'costs'>> & {
+    config?: Partial<KafkaBrokerConfig>;
+    costs?: Partial<ControllerCosts>;
+  } = {},
 ): BrokerSettings {
   return {
     id,

@@ -1,0 +1,168 @@
+// The waiting rooms of a leader (DelayedOperationPurgatory, Kafka 2.8): long-polling fetches and
+// acks=all produce requests.
+//
+// Fetches: kafka.server.DelayedFetch in the fetch purgatory. A fetch that finds fewer than its minBytes waits, for
+// at most its maxWaitMs (replica.fetch.wait.max.ms for followers, fetch.max.wait.ms for
+// consumers), watched under every partition it asks for. Whatever might satisfy it — an append on
+// the leader (followers read up to the log end), a high-watermark advance (consumers read up to
+// the HW), a leadership change — calls `checkAndComplete` for that partition, and the fetch is
+// answered as soon as it can read minBytes, or has an error to report, or its time is up.
+//
+// Why it matters: a follower's replication latency is its fetch round trip, and a fetch that
+// returns at once on new data is what keeps acks=all latency at milliseconds (FIDELITY C, B6).
+//
+// Produce requests: kafka.server.DelayedProduce. The decision of when one completes is
+// produce.ts's `checkCompletion` (the HW passed the batch, or the replica stopped leading); here
+// each waiter remembers who asked, and its request.timeout.ms timer answers REQUEST_TIMED_OUT.
+
+import { assert } from '../core/assert.ts';
+import type { TimerId } from '../core/scheduler.ts';
+import type { ActorContext, NodeId } from '../hw/actor.ts';
+import { checkCompletion, type DelayedProduce } from './produce.ts';
+import type { Partition } from './partition.ts';
+import { ErrorCode, type FetchRequest, type PartitionName, type ProduceResponse } from './protocol.ts';
+
+/** Fetches one broker may hold waiting. */
+export const MAX_DELAYED_FETCHES = 100_000;
+/** Produce requests one broker may hold waiting. */
+export const MAX_DELAYED_PRODUCES = 1_000_000;
+
+export interface DelayedFetch {
+  readonly id: number;
+  readonly from: NodeId;
+  readonly request: FetchRequest;
+}
+
+export interface FetchPurgatoryHooks {
+  /** DelayedFetch.tryComplete: can this fetch be answered now (minBytes readable, or an error)? */
+  canComplete(fetch: DelayedFetch): boolean;
+  /** DelayedFetch.onComplete: read again and answer. */
+  complete(fetch: DelayedFetch): void;
+}
+
+interface Watched {
+  readonly fetch: DelayedFetch;
+  readonly timer: TimerId;
+}
+
+export class FetchPurgatory {
+  private readonly waiting = new Map<number, Watched>();
+  private readonly byPartition = new Map<PartitionName, Set<number>>();
+  private nextId = 1;
+
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly hooks: FetchPurgatoryHooks,
+  ) {}
+
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  /** tryCompleteElseWatch for a fetch that could not be answered on arrival. */
+  watch(from: NodeId, request: FetchRequest): void {
+    assert(this.waiting.size < MAX_DELAYED_FETCHES, () => `${this.ctx.id}: more than ${MAX_DELAYED_FETCHES} fetches waiting`);
+    const fetch: DelayedFetch = { id: this.nextId++, from, request };
+    const timer = this.ctx.setTimer(Math.max(0, Math.round(request.maxWaitMs * 1000)), () => this.finish(fetch.id));
+    this.waiting.set(fetch.id, { fetch, timer });
+    for (const entry of request.partitions) {
+      let ids = this.byPartition.get(entry.partition);
+      if (ids === undefined) this.byPartition.set(entry.partition, (ids = new Set()));
+      ids.add(fetch.id);
+    }
+  }
+
+  /** checkAndComplete: answers every fetch watching `partition` that can now be answered. */
+  checkAndComplete(partition: PartitionName): void {
+    const ids = this.byPartition.get(partition);
+    if (ids === undefined) return;
+    for (const id of [...ids]) {
+      const watched = this.waiting.get(id);
+      if (watched !== undefined && this.hooks.canComplete(watched.fetch)) this.finish(id);
+    }
+  }
+
+  /** Answers the fetch now (completed or expired), once. */
+  private finish(id: number): void {
+    const watched = this.waiting.get(id);
+    if (watched === undefined) return;
+    this.waiting.delete(id);
+    this.ctx.cancelTimer(watched.timer);
+    for (const entry of watched.fetch.request.partitions) {
+      const ids = this.byPartition.get(entry.partition);
+      ids?.delete(id);
+      if (ids?.size === 0) this.byPartition.delete(entry.partition);
+    }
+    this.hooks.complete(watched.fetch);
+  }
+}
+
+interface WaitingProduce {
+  readonly delayed: DelayedProduce;
+  readonly from: NodeId;
+  readonly timer: TimerId;
+}
+
+export class ProducePurgatory {
+  private readonly byPartition = new Map<PartitionName, Map<number, WaitingProduce>>();
+  private nextId = 1;
+  private count = 0;
+
+  constructor(
+    private readonly ctx: ActorContext,
+    /** Sends a completed or expired request's response to whoever asked. */
+    private readonly respond: (to: NodeId, response: ProduceResponse) => void,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  watch(from: NodeId, delayed: DelayedProduce): void {
+    assert(this.count < MAX_DELAYED_PRODUCES, () => `${this.ctx.id}: more than ${MAX_DELAYED_PRODUCES} produce requests waiting`);
+    const id = this.nextId++;
+    const timer = this.ctx.setTimer(Math.max(0, delayed.deadlineUs - this.ctx.now), () => this.expire(delayed.partition, id));
+    let waiting = this.byPartition.get(delayed.partition);
+    if (waiting === undefined) this.byPartition.set(delayed.partition, (waiting = new Map()));
+    waiting.set(id, { delayed, from, timer });
+    this.count++;
+  }
+
+  /** checkAndComplete for one partition: answers every request its replica's state now settles. */
+  checkAndComplete(name: PartitionName, partition: Partition | undefined): void {
+    const waiting = this.byPartition.get(name);
+    if (waiting === undefined) return;
+    for (const [id, entry] of [...waiting]) {
+      const response = checkCompletion(entry.delayed, partition);
+      if (response === undefined) continue;
+      this.remove(name, id);
+      this.respond(entry.from, response);
+    }
+  }
+
+  /** DelayedProduce.onExpiration. */
+  private expire(name: PartitionName, id: number): void {
+    const entry = this.byPartition.get(name)?.get(id);
+    if (entry === undefined) return;
+    this.remove(name, id);
+    const { delayed } = entry;
+    this.respond(entry.from, {
+      type: 'produce-response',
+      correlationId: delayed.correlationId,
+      partition: delayed.partition,
+      error: ErrorCode.REQUEST_TIMED_OUT,
+      baseOffset: delayed.baseOffset,
+      leaderEpoch: delayed.leaderEpoch,
+    });
+  }
+
+  private remove(name: PartitionName, id: number): void {
+    const waiting = this.byPartition.get(name);
+    const entry = waiting?.get(id);
+    if (waiting === undefined || entry === undefined) return;
+    waiting.delete(id);
+    this.ctx.cancelTimer(entry.timer);
+    this.count--;
+    if (waiting.size === 0) this.byPartition.delete(name);
+  }
+}

@@ -1,0 +1,142 @@
+// The data half of a broker's request handling (KafkaApis.handleProduceRequest, handleFetchRequest,
+// handleOffsetForLeaderEpochRequest over ReplicaManager.appendRecords and fetchMessages, Kafka
+// 2.8). The decisions are issue-6's pure code (produce.ts, Partition, leader-read.ts); this file
+// writes appended bytes to disk, holds requests in the purgatories, and answers.
+//
+// - Produce: an appended batch goes to the log's file (the page cache); if the machine is past
+//   vm.dirty_ratio the handler thread blocks and the answer waits that long. An append wakes the
+//   followers' long-polling fetches; a HW advance settles acks=all producers and consumer fetches.
+// - Fetch: a follower's fetch is read and recorded (it may advance the HW and propose an ISR
+//   expansion); a consumer's reads below the HW. With fewer than minBytes readable and no error,
+//   the fetch waits in the purgatory (purgatory.ts) for data or its maxWaitMs.
+// - A partition this broker does not host is NOT_LEADER_OR_FOLLOWER when the metadata knows the
+//   topic, else UNKNOWN_TOPIC_OR_PARTITION (ReplicaManager.getPartitionOrError).
+//
+// Simplified: reads are served from the page cache (no disk reads for lagging consumers).
+
+import type { NodeId } from '../hw/actor.ts';
+import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
+import type { Partition } from './partition.ts';
+import { handleProduce } from './produce.ts';
+import type { DelayedFetch } from './purgatory.ts';
+import {
+  ErrorCode,
+  PARTITION_ENTRY_BYTES,
+  REQUEST_HEADER_BYTES,
+  batchesBytes,
+  type FetchPartitionRequest,
+  type FetchPartitionResponse,
+  type FetchRequest,
+  type OffsetsForLeaderEpochRequest,
+  type ProduceRequest,
+} from './protocol.ts';
+import type { ReplicaManager, ReplicaManagerParts } from './replica-manager.ts';
+
+export type Send = (to: NodeId, message: object, sizeBytes: number) => void;
+
+export class ReplicaRequests {
+  constructor(
+    private readonly parts: ReplicaManagerParts,
+    private readonly manager: ReplicaManager,
+    private readonly send: Send,
+  ) {}
+
+  /** ReplicaManager.appendRecords for one produce request. */
+  produce(from: NodeId, request: ProduceRequest): void {
+    const { ctx, logManager, trace } = this.parts;
+    const partition = this.manager.partitions.get(request.partition);
+    const decision = handleProduce(partition, request, ctx.now);
+    let blockedUs = 0;
+    if (decision.appended !== undefined && partition !== undefined) {
+      blockedUs = logManager.appended(partition.name, decision.appended);
+      trace.offsetsChanged(partition);
+      this.parts.fetchPurgatory.checkAndComplete(partition.name);
+    }
+    if (decision.highWatermarkChanged) this.manager.settle(request.partition);
+    switch (decision.kind) {
+      case 'respond': {
+        const answer = (): void => this.send(from, decision.response, REQUEST_HEADER_BYTES);
+        if (blockedUs > 0) ctx.setTimer(Math.ceil(blockedUs), answer);
+        else answer();
+        return;
+      }
+      case 'no-response':
+        if (decision.closeConnection) ctx.closeConnection(from);
+        return;
+      case 'wait':
+        this.parts.producePurgatory.watch(from, decision.delayed);
+        return;
+    }
+  }
+
+  /** ReplicaManager.fetchMessages: answer now, or hold in the fetch purgatory. */
+  fetch(from: NodeId, request: FetchRequest): void {
+    const answers = request.partitions.map((entry) => this.read(request.replicaId, entry, true));
+    const readable = answers.reduce((sum, answer) => sum + batchesBytes(answer.batches), 0);
+    const settled = answers.some((answer) => answer.error !== ErrorCode.NONE || answer.divergingEpoch !== undefined);
+    if (request.maxWaitMs <= 0 || request.partitions.length === 0 || readable >= request.minBytes || settled) {
+      this.answerFetch(from, request.correlationId, answers);
+    } else {
+      this.parts.fetchPurgatory.watch(from, request);
+    }
+  }
+
+  /** DelayedFetch.tryComplete. */
+  canCompleteFetch(fetch: DelayedFetch): boolean {
+    const follower = fetch.request.replicaId >= 0;
+    let readable = 0;
+    for (const entry of fetch.request.partitions) {
+      const partition = this.manager.partitions.get(entry.partition);
+      if (partition === undefined || !partition.isLeader) return true;
+      if (entry.currentLeaderEpoch >= 0 && entry.currentLeaderEpoch !== partition.leaderEpoch) return true;
+      if (entry.fetchOffset < partition.logStartOffset || entry.fetchOffset > partition.logEndOffset) return true;
+      const endOffset = follower ? partition.logEndOffset : partition.highWatermark;
+      if (entry.fetchOffset < endOffset) readable += partition.log.read(entry.fetchOffset, entry.maxBytes, endOffset).sizeBytes;
+    }
+    return readable >= fetch.request.minBytes;
+  }
+
+  /** DelayedFetch.onComplete: read again (a follower's position was recorded on arrival). */
+  completeFetch(fetch: DelayedFetch): void {
+    const answers = fetch.request.partitions.map((entry) => this.read(fetch.request.replicaId, entry, false));
+    this.answerFetch(fetch.from, fetch.request.correlationId, answers);
+  }
+
+  /** KafkaApis.handleOffsetForLeaderEpochRequest. */
+  offsetsForLeaderEpoch(from: NodeId, request: OffsetsForLeaderEpochRequest): void {
+    const partitions = request.partitions.map((query) => {
+      const partition = this.manager.partitions.get(query.partition);
+      if (partition !== undefined) return partition.answerEpochQuery(query);
+      return { partition: query.partition, error: this.missingError(query.partition), leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    });
+    const response = { type: 'offsets-for-leader-epoch-response' as const, correlationId: request.correlationId, partitions };
+    this.send(from, response, REQUEST_HEADER_BYTES + PARTITION_ENTRY_BYTES * partitions.length);
+  }
+
+  private read(replicaId: number, entry: FetchPartitionRequest, record: boolean): FetchPartitionResponse {
+    const partition = this.manager.partitions.get(entry.partition);
+    if (partition === undefined) {
+      return { partition: entry.partition, error: this.missingError(entry.partition), highWatermark: -1, logStartOffset: -1, batches: [] };
+    }
+    if (replicaId < 0) return partition.readForConsumer(entry);
+    if (!record) return partition.readForFollower(entry);
+    const outcome = partition.handleFollowerFetch(replicaId, entry, this.parts.ctx.now);
+    if (outcome.highWatermarkChanged) this.highWatermarkMoved(partition);
+    if (outcome.isrChange !== undefined) this.parts.isrPropagation?.submit(outcome.isrChange);
+    return outcome.response;
+  }
+
+  private highWatermarkMoved(partition: Partition): void {
+    this.parts.trace.offsetsChanged(partition);
+    this.manager.settle(partition.name);
+  }
+
+  private missingError(name: string): ErrorCode {
+    return this.parts.metadataCache.partition(name) === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  }
+
+  private answerFetch(to: NodeId, correlationId: number, partitions: FetchPartitionResponse[]): void {
+    const bytes = partitions.reduce((sum, answer) => sum + batchesBytes(answer.batches), 0);
+    this.send(to, { type: 'fetch-response', correlationId, partitions }, REQUEST_HEADER_BYTES + PARTITION_ENTRY_BYTES * partitions.length + bytes);
+  }
+}
