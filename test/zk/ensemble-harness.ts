@@ -8,7 +8,9 @@ import { MemorySink, Trace } from '../../sim/core/trace.ts';
 import type { Actor, ActorContext, DisconnectReason, NodeId } from '../../sim/hw/actor.ts';
 import { World } from '../../sim/hw/world.ts';
 import { ZkClient } from '../../sim/zk/client.ts';
+import type * as results from '../../sim/zk/client-results.ts';
 import type { KeeperState, WatchedEvent } from '../../sim/zk/client-results.ts';
+import type { CreateMode, WriteOp } from '../../sim/zk/types.ts';
 import { ZkCommitLedger } from '../../sim/zk/commit-ledger.ts';
 import { zkEnsembleConfig, zkServerAddresses, type ZkEnsembleConfig, type ZkEnsembleOptions } from '../../sim/zk/config.ts';
 import { ZkServer } from '../../sim/zk/server.ts';
@@ -144,6 +146,22 @@ export class ZkTestEnsemble {
     });
     if (!this.runUntil(() => answered, limitMs)) throw new Error(`no answer within ${limitMs} ms`);
     return result as R;
+  }
+
+  /** A client's API with each call run to its answer (the simulation advances meanwhile). */
+  sync(name: string) {
+    return {
+      create: (path: string, data: string, mode: CreateMode) =>
+        this.call<results.CreateResult>(name, (client, done) => client.create(path, data, mode, done)),
+      delete: (path: string, version: number) => this.call<results.DeleteResult>(name, (client, done) => client.delete(path, version, done)),
+      setData: (path: string, data: string, version: number) =>
+        this.call<results.SetDataResult>(name, (client, done) => client.setData(path, data, version, done)),
+      getData: (path: string, watch = false) => this.call<results.GetDataResult>(name, (client, done) => client.getData(path, watch, done)),
+      exists: (path: string, watch = false) => this.call<results.ExistsResult>(name, (client, done) => client.exists(path, watch, done)),
+      getChildren: (path: string, watch = false) =>
+        this.call<results.GetChildrenResult>(name, (client, done) => client.getChildren(path, watch, done)),
+      multi: (ops: readonly WriteOp[]) => this.call<results.MultiResult>(name, (client, done) => client.multi(ops, done)),
+    };
   }
 
   /** Events of one kind from the trace. */

@@ -7,9 +7,9 @@ describe('ZooKeeper ensemble on the virtual hardware', () => {
     expect(zk.runUntil(() => zk.client('broker-1').state === 'connected')).toBe(true);
     expect(zk.leader()).toBe(3);
     expect(zk.events('zk-leader')).toHaveLength(1);
-    const created = zk.call('broker-1', (client, done) => client.create('/brokers', '', 'persistent', done));
+    const created = zk.sync('broker-1').create('/brokers', '', 'persistent');
     expect(created).toEqual({ err: 'OK', path: '/brokers' });
-    const read = zk.call('broker-1', (client, done) => client.getData('/brokers', false, done));
+    const read = zk.sync('broker-1').getData('/brokers', false);
     expect(read.err).toBe('OK');
     expect(zk.events('zk-session')).toEqual([expect.objectContaining({ op: 'created', owner: 'broker-1' })]);
     expect(zk.events('znode')).toEqual([expect.objectContaining({ op: 'create', path: '/brokers' })]);
@@ -18,7 +18,7 @@ describe('ZooKeeper ensemble on the virtual hardware', () => {
   it('a single server is its own quorum', () => {
     const zk = new ZkTestEnsemble({ servers: 1, clients: ['broker-1'] });
     expect(zk.runUntil(() => zk.client('broker-1').state === 'connected')).toBe(true);
-    expect(zk.call('broker-1', (client, done) => client.create('/a', 'x', 'ephemeral', done)).err).toBe('OK');
+    expect(zk.sync('broker-1').create('/a', 'x', 'ephemeral').err).toBe('OK');
   });
 
   it('every server applies the same writes in the same order', () => {

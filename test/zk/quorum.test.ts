@@ -29,7 +29,7 @@ function connectedEnsemble(clients: string[], options: Partial<ConstructorParame
 describe('ZooKeeper quorum', () => {
   it('three servers tolerate the loss of one, even the leader', () => {
     const zk = connectedEnsemble(['broker-1']);
-    const before = zk.call('broker-1', (client, done) => client.create('/before', '', 'persistent', done));
+    const before = zk.sync('broker-1').create('/before', '', 'persistent');
     expect(before.err).toBe('OK');
     const oldLeader = zk.leader() as number;
     zk.world.crash(`zk-${oldLeader}`);
@@ -37,12 +37,12 @@ describe('ZooKeeper quorum', () => {
     expect(zk.runUntil(() => write.result !== null, 60_000)).toBe(true);
     expect(write.result?.err).toBe('OK');
     expect(zk.leader()).not.toBe(oldLeader);
-    expect(zk.call('broker-1', (client, done) => client.exists('/before', false, done)).err).toBe('OK');
+    expect(zk.sync('broker-1').exists('/before', false).err).toBe('OK');
   });
 
   it('with two of three servers down writes stall, and resume when one returns', () => {
     const zk = connectedEnsemble(['broker-1']);
-    zk.call('broker-1', (client, done) => client.create('/brokers', '', 'persistent', done));
+    zk.sync('broker-1').create('/brokers', '', 'persistent');
     zk.world.crash('zk-1');
     zk.world.crash('zk-2');
     const committedBefore = zk.ledger.committed.length;
@@ -58,12 +58,12 @@ describe('ZooKeeper quorum', () => {
     // commits once the quorum is back and the retry finds it done: CONNECTIONLOSS means "unknown".
     expect(write.result?.err).toBe('NODEEXISTS');
     expect(write.atMs - restartMs).toBeLessThan(10_000);
-    expect(zk.call('broker-1', (client, done) => client.exists('/brokers/stalled', false, done)).err).toBe('OK');
+    expect(zk.sync('broker-1').exists('/brokers/stalled', false).err).toBe('OK');
   });
 
   it('without a quorum no session expires; with it back the silent session expires a full timeout later', () => {
     const zk = connectedEnsemble(['broker-1', 'broker-2']);
-    zk.call('broker-1', (client, done) => client.create('/broker-1', '', 'ephemeral', done));
+    zk.sync('broker-1').create('/broker-1', '', 'ephemeral');
     zk.world.crash('zk-1');
     zk.world.crash('zk-2');
     zk.world.crash('broker-1');
@@ -84,42 +84,32 @@ describe('ZooKeeper quorum', () => {
   it('a read from a lagging follower can return stale data', () => {
     // broker-1 writes through the leader zk-3; broker-2 reads from zk-1, cut off from the leader.
     const zk = connectedEnsemble(['broker-1', 'broker-2'], { clientServers: { 'broker-1': ['zk-3'], 'broker-2': ['zk-1'] } });
-    zk.call('broker-1', (client, done) => client.create('/controller_epoch', '1', 'persistent', done));
+    zk.sync('broker-1').create('/controller_epoch', '1', 'persistent');
     zk.runForMs(100);
-    expect(zk.call('broker-2', (client, done) => client.getData('/controller_epoch', false, done)).data).toBe('1');
+    expect(zk.sync('broker-2').getData('/controller_epoch', false).data).toBe('1');
     zk.world.partition({ kind: 'between', groups: [['zk-1'], ['zk-3']] });
-    expect(zk.call('broker-1', (client, done) => client.setData('/controller_epoch', '2', 0, done)).err).toBe('OK');
-    const stale = zk.call('broker-2', (client, done) => client.getData('/controller_epoch', false, done));
+    expect(zk.sync('broker-1').setData('/controller_epoch', '2', 0).err).toBe('OK');
+    const stale = zk.sync('broker-2').getData('/controller_epoch', false);
     expect(stale).toMatchObject({ err: 'OK', data: '1', stat: { version: 0 } });
     expect(zk.server(3).db.tree.data('/controller_epoch')).toBe('2');
   });
 
   it('a conditional update with a stale version fails, and a failing multi applies nothing', () => {
     const zk = connectedEnsemble(['broker-1', 'broker-2']);
-    zk.call('broker-1', (client, done) => client.create('/controller_epoch', '1', 'persistent', done));
-    expect(zk.call('broker-1', (client, done) => client.setData('/controller_epoch', '2', 0, done)).err).toBe('OK');
-    expect(zk.call('broker-2', (client, done) => client.setData('/controller_epoch', '2', 0, done))).toEqual({ err: 'BADVERSION', stat: null });
-    const multi = zk.call('broker-2', (client, done) =>
-      client.multi(
-        [
+    zk.sync('broker-1').create('/controller_epoch', '1', 'persistent');
+    expect(zk.sync('broker-1').setData('/controller_epoch', '2', 0).err).toBe('OK');
+    expect(zk.sync('broker-2').setData('/controller_epoch', '2', 0)).toEqual({ err: 'BADVERSION', stat: null });
+    const multi = zk.sync('broker-2').multi([
           { type: 'create', path: '/controller', data: '{"brokerid":2}', mode: 'ephemeral' },
           { type: 'setData', path: '/controller_epoch', data: '3', version: 0 },
-        ],
-        done,
-      ),
-    );
+        ]);
     expect(multi).toEqual({ err: 'BADVERSION', results: [{ type: 'error', err: 'OK' }, { type: 'error', err: 'BADVERSION' }] });
-    expect(zk.call('broker-2', (client, done) => client.exists('/controller', false, done)).err).toBe('NONODE');
-    const won = zk.call('broker-1', (client, done) =>
-      client.multi(
-        [
+    expect(zk.sync('broker-2').exists('/controller', false).err).toBe('NONODE');
+    const won = zk.sync('broker-1').multi([
           { type: 'create', path: '/controller', data: '{"brokerid":1}', mode: 'ephemeral' },
           { type: 'setData', path: '/controller_epoch', data: '3', version: 1 },
-        ],
-        done,
-      ),
-    );
+        ]);
     expect(won.err).toBe('OK');
-    expect(zk.call('broker-2', (client, done) => client.getData('/controller_epoch', false, done)).data).toBe('3');
+    expect(zk.sync('broker-2').getData('/controller_epoch', false).data).toBe('3');
   });
 });

@@ -10,11 +10,11 @@ const SESSION_TIMEOUT_MS = 6000;
 function registeredBroker(options: { seed?: number; clientServers?: Record<string, string[]> } = {}): ZkTestEnsemble {
   const zk = new ZkTestEnsemble({ servers: 3, clients: ['broker-1', 'broker-2'], sessionTimeoutMs: SESSION_TIMEOUT_MS, messages: true, ...options });
   zk.runUntil(() => zk.client('broker-1').state === 'connected' && zk.client('broker-2').state === 'connected');
-  zk.call('broker-1', (client, done) => client.create('/brokers', '', 'persistent', done));
-  zk.call('broker-1', (client, done) => client.create(BROKER_IDS_PATH, '', 'persistent', done));
-  expect(zk.call('broker-1', (client, done) => client.create(brokerIdPath(1), '{}', 'ephemeral', done)).err).toBe('OK');
-  expect(zk.call('broker-2', (client, done) => client.exists(brokerIdPath(1), true, done)).err).toBe('OK');
-  expect(zk.call('broker-2', (client, done) => client.getChildren(BROKER_IDS_PATH, true, done)).children).toEqual(['1']);
+  zk.sync('broker-1').create('/brokers', '', 'persistent');
+  zk.sync('broker-1').create(BROKER_IDS_PATH, '', 'persistent');
+  expect(zk.sync('broker-1').create(brokerIdPath(1), '{}', 'ephemeral').err).toBe('OK');
+  expect(zk.sync('broker-2').exists(brokerIdPath(1), true).err).toBe('OK');
+  expect(zk.sync('broker-2').getChildren(BROKER_IDS_PATH, true).children).toEqual(['1']);
   return zk;
 }
 
@@ -60,7 +60,7 @@ describe('ZooKeeper sessions', () => {
     zk.world.crash('broker-1');
     zk.runForMs(SESSION_TIMEOUT_MS + 3 * TICK_MS);
     expect(zk.events('zk-session').filter((event) => event.op === 'expired')).toEqual([expect.objectContaining({ owner: 'broker-1' })]);
-    expect(zk.call('broker-2', (client, done) => client.exists(brokerIdPath(1), false, done)).err).toBe('NONODE');
+    expect(zk.sync('broker-2').exists(brokerIdPath(1), false).err).toBe('NONODE');
     expect(zk.host('broker-2').watchEvents).toEqual([
       { type: 'NodeDeleted', path: brokerIdPath(1) },
       { type: 'NodeChildrenChanged', path: BROKER_IDS_PATH },
@@ -73,12 +73,12 @@ describe('ZooKeeper sessions', () => {
     zk.world.pause('broker-1', (SESSION_TIMEOUT_MS + 3 * TICK_MS) * 1000);
     zk.runUntil(() => zk.client('broker-1').state === 'expired', 60_000);
     expect(zk.host('broker-1').sessionEvents).toEqual(['SyncConnected', 'Disconnected', 'Expired']);
-    expect(zk.call('broker-1', (client, done) => client.getData('/brokers', false, done)).err).toBe('SESSIONEXPIRED');
+    expect(zk.sync('broker-1').getData('/brokers', false).err).toBe('SESSIONEXPIRED');
     const oldSession = zk.client('broker-1').sessionId;
     zk.client('broker-1').start(zk.host('broker-1').ctx);
     expect(zk.runUntil(() => zk.client('broker-1').state === 'connected')).toBe(true);
     expect(zk.client('broker-1').sessionId).not.toBe(oldSession);
-    expect(zk.call('broker-1', (client, done) => client.create(brokerIdPath(1), '{}', 'ephemeral', done)).err).toBe('OK');
+    expect(zk.sync('broker-1').create(brokerIdPath(1), '{}', 'ephemeral').err).toBe('OK');
   });
 
   it('a client cut off from its server reconnects to another within the timeout and keeps its session and ephemeral znodes', () => {
@@ -92,7 +92,7 @@ describe('ZooKeeper sessions', () => {
     expect(client.sessionId).toBe(session);
     expect(zk.host('broker-1').sessionEvents).toEqual(['SyncConnected', 'Disconnected', 'SyncConnected']);
     expect(zk.events('zk-session').filter((event) => event.op === 'expired')).toEqual([]);
-    expect(zk.call('broker-2', (c, done) => c.exists(brokerIdPath(1), false, done)).stat?.ephemeralOwner).toBe(session);
+    expect(zk.sync('broker-2').exists(brokerIdPath(1), false).stat?.ephemeralOwner).toBe(session);
     expect(zk.host('broker-2').watchEvents).toEqual([]);
   });
 
@@ -102,7 +102,7 @@ describe('ZooKeeper sessions', () => {
     const server = watcher.connectedServer as string;
     zk.world.partition({ kind: 'between', groups: [['broker-2'], [server]] });
     zk.runUntil(() => watcher.state === 'connected' && watcher.connectedServer !== server, SESSION_TIMEOUT_MS);
-    zk.call('broker-1', (client, done) => client.delete(brokerIdPath(1), -1, done));
+    zk.sync('broker-1').delete(brokerIdPath(1), -1);
     zk.runForMs(1000);
     expect(zk.host('broker-2').watchEvents).toEqual([
       { type: 'NodeDeleted', path: brokerIdPath(1) },
