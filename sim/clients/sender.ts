@@ -1,5 +1,6 @@
 // The producer's I/O thread (org.apache.kafka.clients.producer.internals.Sender, Kafka 3.x): each
-// run resolves idempotence state, keeps metadata fresh, then sendProducerData — find the brokers
+// run resolves idempotence state, keeps metadata fresh and the producer id requested
+// (producer-control.ts), then sendProducerData — find the brokers
 // with sendable batches, drain one batch per partition for each broker whose connection can take
 // another request, expire batches past delivery.timeout.ms, and send. It runs when send() opens or
 // fills a batch, when a response or disconnect arrives, and at the next linger, backoff,
@@ -27,21 +28,14 @@
 
 import { Level } from '../core/trace.ts';
 import type { ActorContext, NodeId } from '../hw/actor.ts';
-import {
-  ErrorCode,
-  PARTITION_ENTRY_BYTES,
-  REQUEST_HEADER_BYTES,
-  type InitProducerIdResponse,
-  type MetadataResponse,
-  type ProduceRequest,
-  type ProduceResponse,
-} from '../kafka/protocol.ts';
+import { ErrorCode, PARTITION_ENTRY_BYTES, REQUEST_HEADER_BYTES, type ProduceRequest, type ProduceResponse } from '../kafka/protocol.ts';
 import type { RecordAccumulator } from './accumulator.ts';
 import { Outcome, type ProducerHistory } from './history.ts';
 import { InFlightBatches, type ProducerBatch } from './producer-batch.ts';
 import type { ProducerCpuCosts, ProducerSettings } from './producer-config.ts';
 import { INVALID_METADATA_ERRORS, type ProducerMetadata } from './producer-metadata.ts';
 import type { InFlightRequest, OutgoingMessage, ProducerNetwork, RequestFailure } from './producer-network.ts';
+import { ControlRequests } from './producer-control.ts';
 import { isRetriable, type TransactionManager } from './transaction-manager.ts';
 
 /** Errors after which the batch may be in the log even though the attempt did not succeed. */
@@ -49,13 +43,6 @@ const APPENDED_OR_UNKNOWN: ReadonlySet<string> = new Set<string>([
   'REQUEST_TIMED_OUT',
   'NETWORK_EXCEPTION',
   ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-]);
-
-/** InitProducerId errors that are retried (InitProducerIdHandler); others are fatal. */
-const INIT_RETRIABLE: ReadonlySet<string> = new Set<string>([
-  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
-  ErrorCode.COORDINATOR_NOT_AVAILABLE,
-  ErrorCode.NOT_COORDINATOR,
 ]);
 
 /** The CPU pool of the Sender's I/O thread: one thread. */
@@ -97,14 +84,14 @@ export class Sender {
   private rerun = false;
   private wakeTimerAtUs = Infinity;
   private wakeTimer = -1;
-  private initInFlight = false;
-  private initRetryAtUs = 0;
+  private readonly control: ControlRequests;
   /** Set when the process died: outcomes are stamped with the time of death. */
   private abandonedAtUs = -1;
 
   constructor(private readonly parts: SenderParts) {
     this.ctx = parts.ctx;
     this.settings = parts.settings;
+    this.control = new ControlRequests({ ...parts, onMetadataUpdate: () => parts.listener.onMetadataUpdate(), wakeup: () => this.wakeup() });
   }
 
   /** Sender.wakeup: run as soon as the thread is free. */
@@ -132,8 +119,8 @@ export class Sender {
     const nowUs = this.ctx.now;
     const { txn } = this.parts;
     if (txn !== null) this.prepareIdempotence(txn);
-    const metadataWaitUs = this.maybeUpdateMetadata(nowUs);
-    const initWaitUs = txn !== null ? this.maybeInitProducerId(txn, nowUs) : Infinity;
+    const metadataWaitUs = this.control.maybeUpdateMetadata(nowUs);
+    const initWaitUs = txn !== null ? this.control.maybeInitProducerId(txn, nowUs) : Infinity;
     const dataWaitUs = this.sendProducerData(nowUs);
     this.scheduleWake(Math.min(metadataWaitUs, initWaitUs, dataWaitUs));
   }
@@ -342,71 +329,6 @@ export class Sender {
       this.finishBatch(batch, batch.mayHaveBeenAppended ? Outcome.Info : Outcome.Fail, -1, -1, error);
     }
     for (const batch of this.inFlight.takeAll()) this.finishBatch(batch, Outcome.Info, -1, -1, error);
-  }
-
-  /** NetworkClient's DefaultMetadataUpdater.maybeUpdate; returns µs until it should look again. */
-  private maybeUpdateMetadata(nowUs: number): number {
-    const { metadata, network } = this.parts;
-    if (metadata.updateInFlight) return Infinity;
-    const waitUs = metadata.timeToNextUpdateUs(nowUs);
-    if (waitUs > 0) return waitUs;
-    const known = metadata.knownNodes;
-    const node = network.leastLoadedNode(known.length > 0 ? known : this.parts.bootstrap, nowUs);
-    if (node === undefined) return this.settings.reconnectBackoffUs;
-    metadata.updateInFlight = true;
-    const correlationId = network.correlationId();
-    const request = network.register(node, 'metadata', true, {
-      onResponse: (_id, response) => {
-        metadata.update(response as MetadataResponse, this.ctx.now);
-        this.parts.listener.onMetadataUpdate();
-        this.wakeup();
-      },
-      onFailure: () => {
-        metadata.failedUpdate(this.ctx.now);
-        this.wakeup();
-      },
-    });
-    network.transmit(request, [{ correlationId, message: { type: 'metadata', correlationId, topics: metadata.topicNames }, sizeBytes: REQUEST_HEADER_BYTES }]);
-    return Infinity;
-  }
-
-  /** The idempotent producer's InitProducerId, to the least loaded broker. */
-  private maybeInitProducerId(txn: TransactionManager, nowUs: number): number {
-    if (txn.state !== 'initializing' || this.initInFlight) return Infinity;
-    if (nowUs < this.initRetryAtUs) return this.initRetryAtUs - nowUs;
-    const { metadata, network } = this.parts;
-    const known = metadata.knownNodes;
-    const node = network.leastLoadedNode(known.length > 0 ? known : this.parts.bootstrap, nowUs);
-    if (node === undefined) return this.settings.reconnectBackoffUs;
-    this.initInFlight = true;
-    const correlationId = network.correlationId();
-    const request = network.register(node, 'init-producer-id', true, {
-      onResponse: (_id, response) => this.onInitProducerId(txn, response as InitProducerIdResponse),
-      onFailure: () => this.retryInitProducerId(),
-    });
-    network.transmit(request, [{ correlationId, message: { type: 'init-producer-id', correlationId }, sizeBytes: REQUEST_HEADER_BYTES }]);
-    return Infinity;
-  }
-
-  private onInitProducerId(txn: TransactionManager, response: InitProducerIdResponse): void {
-    if (response.error === ErrorCode.NONE) {
-      this.initInFlight = false;
-      txn.setProducerIdAndEpoch(response.producerId, response.producerEpoch);
-      this.ctx.trace.emit('producer-id', { producer: this.parts.producer, producerId: response.producerId, producerEpoch: response.producerEpoch });
-      this.wakeup();
-    } else if (INIT_RETRIABLE.has(response.error)) {
-      this.retryInitProducerId();
-    } else {
-      this.initInFlight = false;
-      txn.initFailed(response.error);
-      this.wakeup();
-    }
-  }
-
-  private retryInitProducerId(): void {
-    this.initInFlight = false;
-    this.initRetryAtUs = this.ctx.now + this.settings.retryBackoffUs;
-    this.wakeup();
   }
 
   private scheduleWake(delayUs: number): void {
