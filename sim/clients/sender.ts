@@ -38,12 +38,11 @@ import type { InFlightRequest, OutgoingMessage, ProducerNetwork, RequestFailure 
 import { ControlRequests } from './producer-control.ts';
 import { isRetriable, type TransactionManager } from './transaction-manager.ts';
 
-/** Errors after which the batch may be in the log even though the attempt did not succeed. */
-const APPENDED_OR_UNKNOWN: ReadonlySet<string> = new Set<string>([
-  'REQUEST_TIMED_OUT',
-  'NETWORK_EXCEPTION',
-  ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-]);
+/**
+ * Errors after which the batch may be in the log though the attempt did not succeed. A lost
+ * connection counts too, but only for a request that was written (handleRequestFailure).
+ */
+const APPENDED_OR_UNKNOWN: ReadonlySet<string> = new Set<string>(['REQUEST_TIMED_OUT', ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND]);
 
 /** The CPU pool of the Sender's I/O thread: one thread. */
 export const SENDER_POOL = 'producer-sender';

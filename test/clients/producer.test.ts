@@ -146,3 +146,16 @@ describe('metadata', () => {
     }
   });
 });
+
+describe('reconfiguration (a `config` fault)', () => {
+  it('applies new settings to the batches sent after the change', () => {
+    const t = producerWorld({ config: { 'enable.idempotence': false }, responseDelayUs: 20_000, load: { rate: { kind: 'fixed', recordsPerSecond: 100 }, stopUs: 1_000_000 } });
+    t.scheduler.scheduleAt(500_000, () => t.producer.reconfigure({ acks: '0' }));
+    t.world.runUntil(2_000_000);
+    expect(t.producer.config.acks).toBe('0');
+    for (const range of t.producer.history.ranges()) {
+      if (range.sentUs > 500_000) expect(range.baseOffset).toBe(-1);
+      if (range.completeUs < 500_000) expect(range.baseOffset).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
