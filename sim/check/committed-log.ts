@@ -20,6 +20,9 @@ export type SpanMatch =
   /** Same records, but from `offset` on not (yet) below the HW. */
   | { readonly kind: 'uncommitted'; readonly offset: number; readonly count: number };
 
+/** The common answer, shared so that matching millions of spans allocates nothing. */
+const COMMITTED: SpanMatch = Object.freeze({ kind: 'committed' });
+
 export class CommittedLog {
   readonly partition: PartitionName;
   /** The broker whose log decides: the leader, or the best replica of an offline partition. */
@@ -85,7 +88,7 @@ export class CommittedLog {
       offset = Math.min(end, batch.baseOffset + batch.recordCount);
       index++;
     }
-    if (end <= this.highWatermark) return { kind: 'committed' };
+    if (end <= this.highWatermark) return COMMITTED;
     const from = Math.max(span.offset, this.highWatermark);
     return { kind: 'uncommitted', offset: from, count: end - from };
   }

@@ -29,12 +29,15 @@ import type { CommittedLog } from './committed-log.ts';
 import { formatRecords, formatSeconds, type Evidence, type Finding } from './verdict.ts';
 
 /**
- * Where a member's next read of a partition should start, and what set it (kept as references and
- * turned into evidence text only for a finding, so the common path allocates no strings).
+ * Where a member's next read of a partition should start, and what set it: a seek, or a poll's
+ * span. Kept as references and turned into evidence text only for a finding, and updated in
+ * place, so the common path allocates nothing.
  */
-type Position =
-  | { readonly kind: 'seek'; readonly next: number; readonly op: SeekOp }
-  | { readonly kind: 'read'; readonly next: number; readonly op: PollOp; readonly span: ReadSpan };
+interface Position {
+  next: number;
+  op: PollOp | SeekOp;
+  span: ReadSpan | null;
+}
 
 export class PollChecker {
   /** member → partition → where its next read should start, within its current assignment. */
@@ -51,7 +54,7 @@ export class PollChecker {
   }
 
   seek(op: SeekOp): void {
-    this.positionsOf(op.member).set(op.partition, { kind: 'seek', next: op.offset, op });
+    this.positionsOf(op.member).set(op.partition, { next: op.offset, op, span: null });
   }
 
   poll(op: PollOp): void {
@@ -75,7 +78,7 @@ export class PollChecker {
       records: { first: span.firstRecord + (from - span.offset), count: end - from },
       producer: span.producer,
       evidence: [
-        positionEvidence(read.partition, { kind: 'read', next: end, op, span }),
+        positionEvidence(read.partition, { next: end, op, span }),
         { timeUs: op.timeUs, event: op.event ?? null, text: `the fetch response's high watermark was ${highWatermark}` },
       ],
     });
@@ -97,7 +100,7 @@ export class PollChecker {
       producer: span.producer,
       ...(unknownBecause === undefined ? {} : { unknownBecause }),
       evidence: [
-        positionEvidence(partition, { kind: 'read', next: span.offset + span.count, op, span }),
+        positionEvidence(partition, { next: span.offset + span.count, op, span }),
         { timeUs: -1, event: null, text: `at the end, offset ${match.offset} holds ${now}` },
       ],
     });
@@ -106,10 +109,18 @@ export class PollChecker {
   private checkPosition(op: PollOp, partition: PartitionName, span: ReadSpan): void {
     const positions = this.positionsOf(op.member);
     const previous = positions.get(partition);
-    const current: Position = { kind: 'read', next: span.offset + span.count, op, span };
-    positions.set(partition, current);
-    if (previous === undefined || span.offset === previous.next) return;
-    const evidence = [positionEvidence(partition, previous), positionEvidence(partition, current)];
+    if (previous === undefined) {
+      positions.set(partition, { next: span.offset + span.count, op, span });
+      return;
+    }
+    if (span.offset !== previous.next) this.reportJump(op, partition, span, previous);
+    previous.next = span.offset + span.count;
+    previous.op = op;
+    previous.span = span;
+  }
+
+  private reportJump(op: PollOp, partition: PartitionName, span: ReadSpan, previous: Position): void {
+    const evidence = [positionEvidence(partition, previous), positionEvidence(partition, { next: span.offset + span.count, op, span })];
     if (span.offset < previous.next) {
       this.emit({ ...this.base('nonmonotonic-poll', op, partition, 1, [previous.next - 1, span.offset]), evidence });
       return;
@@ -135,12 +146,12 @@ export class PollChecker {
 }
 
 function positionEvidence(partition: PartitionName, position: Position): Evidence {
-  const event = position.op.event ?? null;
-  if (position.kind === 'seek') {
-    const { op } = position;
-    return { timeUs: op.timeUs, event, text: `${op.member} moved to offset ${op.offset} of ${partition} (${op.reason}) at ${formatSeconds(op.timeUs)}` };
-  }
   const { op, span } = position;
+  const event = op.event ?? null;
+  if (op.type === 'seek' || span === null) {
+    const why = op.type === 'seek' ? ` (${op.reason})` : '';
+    return { timeUs: op.timeUs, event, text: `${op.member} moved to offset ${position.next} of ${partition}${why} at ${formatSeconds(op.timeUs)}` };
+  }
   const offsets = span.count === 1 ? `offset ${span.offset}` : `offsets ${span.offset}–${span.offset + span.count - 1}`;
   const records = formatRecords(span.producer, span.firstRecord, span.count);
   return { timeUs: op.timeUs, event, text: `${op.member} read ${offsets} of ${partition} (${records}) at ${formatSeconds(op.timeUs)}` };
