@@ -2,6 +2,7 @@
 // JSON object instead. `--quick` uses fewer repetitions for a fast look.
 
 import { benchKernel, type KernelRow } from './kernel.ts';
+import { benchNetwork, formatNetworkReport } from './network.ts';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
@@ -41,5 +42,11 @@ function printTable(header: string[], rows: string[][]): void {
   for (const row of rows) console.log(line(row));
 }
 
-const report = { kernel: kernelReport() };
+function networkReport(): ReturnType<typeof benchNetwork> {
+  const network = benchNetwork({ quick });
+  if (!json) console.log(`\n${formatNetworkReport(network).join('\n')}`);
+  return network;
+}
+
+const report = { kernel: kernelReport(), network: networkReport() };
 if (json) console.log(JSON.stringify(report, null, 2));
