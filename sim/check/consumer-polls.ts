@@ -121,8 +121,9 @@ export class PollChecker {
 
   private reportJump(op: PollOp, partition: PartitionName, span: ReadSpan, previous: Position): void {
     const evidence = [positionEvidence(partition, previous), positionEvidence(partition, { next: span.offset + span.count, op, span })];
+    const sinceUs = previous.op.timeUs;
     if (span.offset < previous.next) {
-      this.emit({ ...this.base('nonmonotonic-poll', op, partition, 1, [previous.next - 1, span.offset]), evidence });
+      this.emit({ ...this.base('nonmonotonic-poll', op, partition, 1, [previous.next - 1, span.offset]), sinceUs, evidence });
       return;
     }
     const log = this.logs.get(partition);
@@ -130,7 +131,7 @@ export class PollChecker {
       ? span.offset - previous.next
       : Math.max(0, Math.min(span.offset, log.highWatermark) - Math.max(previous.next, log.logStartOffset));
     if (skipped > 0) {
-      this.emit({ ...this.base('poll-skip', op, partition, skipped, [previous.next, span.offset]), evidence });
+      this.emit({ ...this.base('poll-skip', op, partition, skipped, [previous.next, span.offset]), sinceUs, evidence });
     }
   }
 

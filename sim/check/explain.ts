@@ -57,6 +57,8 @@ function causes(finding: Finding, index: TraceIndex): IndexedEvent[] {
       return truncatedReadChain(finding, index);
     case 'divergent-replica':
       return divergenceChain(finding, index);
+    case 'invariant-violation':
+      return invariantChain(finding, index);
     default:
       return windowChain(finding, index);
   }
@@ -143,6 +145,24 @@ function divergenceChain(finding: Finding, index: TraceIndex): IndexedEvent[] {
   chain.push(...ofBroker.slice(-EVENTS_PER_KIND).map((e) => ({ type: 'truncation' as const, ...e })));
   const node = brokerNode(finding.broker!);
   chain.push(...index.nodeDowns.filter((d) => d.node === node).slice(-EVENTS_PER_KIND).map((d) => ({ type: 'node-down' as const, ...d })));
+  return unique(chain);
+}
+
+/** What the partition last went through before a live invariant broke. */
+function invariantChain(finding: Finding, index: TraceIndex): IndexedEvent[] {
+  const events = index.events(finding.partition ?? '');
+  const atUs = finding.timeUs;
+  const chain: IndexedEvent[] = [];
+  const fault = lastAtOrBefore(index.faults, atUs);
+  if (fault !== undefined) chain.push({ type: 'fault', ...fault });
+  const down = lastAtOrBefore(index.nodeDowns, atUs);
+  if (down !== undefined) chain.push({ type: 'node-down', ...down });
+  const election = lastAtOrBefore(events.elections, atUs);
+  if (election !== undefined) chain.push({ type: 'election', ...election });
+  const isrChange = lastAtOrBefore(events.isrChanges, atUs);
+  if (isrChange !== undefined) chain.push({ type: 'isr-change', ...isrChange });
+  const truncation = lastAtOrBefore(events.truncations, atUs);
+  if (truncation !== undefined) chain.push({ type: 'truncation', ...truncation });
   return unique(chain);
 }
 

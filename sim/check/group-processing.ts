@@ -36,6 +36,7 @@ export interface GroupTotals {
 
 interface PartitionProgress {
   readonly log: CommittedLog;
+  /** Processings per committed offset, indexed from the log start offset. */
   readonly counts: Uint8Array;
   /** Lowest offset the group read or processed; highest it processed. */
   lowestRead: number;
@@ -73,8 +74,9 @@ export class GroupProcessing {
       const end = match.kind === 'committed' ? span.offset + span.count : match.offset;
       const from = Math.max(span.offset, progress.log.logStartOffset);
       const counts = progress.counts;
+      const base = progress.log.logStartOffset;
       for (let offset = from; offset < end; offset++) {
-        if (counts[offset]! < 255) counts[offset] = counts[offset]! + 1;
+        if (counts[offset - base]! < 255) counts[offset - base] = counts[offset - base]! + 1;
       }
       if (span.offset < progress.lowestRead) progress.lowestRead = span.offset;
       if (end - 1 > progress.highestProcessed) progress.highestProcessed = end - 1;
@@ -107,7 +109,7 @@ export class GroupProcessing {
     const verdict = log.decided ? 'invalid' : 'unknown';
     let run: OffsetRun | undefined;
     for (let offset = Math.max(progress.lowestRead, log.logStartOffset); offset <= progress.highestProcessed; offset++) {
-      const times = counts[offset]!;
+      const times = counts[offset - log.logStartOffset]!;
       const kind = times === 0 ? 'group-lost' : times > 1 ? 'group-duplicate' : undefined;
       if (times > 0) tally.processed++;
       if (times > 1) tally.duplicates += times - 1;
@@ -144,7 +146,7 @@ export class GroupProcessing {
     if (progress !== undefined) return progress;
     const log = this.logs.get(partition);
     if (log === undefined) return undefined;
-    progress = { log, counts: new Uint8Array(Math.max(0, log.highWatermark)), lowestRead: Number.MAX_SAFE_INTEGER, highestProcessed: -1 };
+    progress = { log, counts: new Uint8Array(Math.max(0, log.highWatermark - log.logStartOffset)), lowestRead: Number.MAX_SAFE_INTEGER, highestProcessed: -1 };
     this.progress.set(partition, progress);
     return progress;
   }

@@ -88,7 +88,7 @@ function whyUnknown(flags: number, log: CommittedLog | undefined, offset: number
   if ((flags & ABOVE_HW_FLAG) !== 0) return 'a copy is in the leader\'s log above the high watermark (not yet committed)';
   if (log === undefined) return 'the run gave no final log for the partition';
   if (!log.decided) return `the partition is offline at the end; broker ${log.referenceBroker}'s log stands in`;
-  if (offset < log.logStartOffset) return `offset ${offset} is below the log start offset ${log.logStartOffset} (retention)`;
+  if (offset < log.logStartOffset) return `it was acknowledged below the log start offset ${log.logStartOffset} (retention may have deleted it)`;
   return undefined;
 }
 

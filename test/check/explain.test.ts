@@ -104,6 +104,17 @@ describe('explanations', () => {
     expect(anomaly.explanation.events).toEqual([4, 5, 8]);
   });
 
+  it('explains a broken live invariant with what the partition last went through', () => {
+    const report = checkRun({
+      producers: [], partitions: [],
+      violations: [{ invariant: 'StrongIsr', partition: P0, detail: 'ISR member 3 lacks offset 45', timeUs: 62 * S, event: 11 }],
+      trace: [...a1Trace, { i: 11, t: 62 * S, k: 'replica-offsets', broker: 3, partition: P0 }],
+    });
+    const violation = report.anomalyList[0]!;
+    expect(violation.detail).toBe('StrongIsr broke at 62.000 s: ISR member 3 lacks offset 45');
+    expect(violation.explanation.events).toEqual([3, 4, 5, 8, 10, 11]);
+  });
+
   it('without a trace, explains with the history alone and cites no events', () => {
     const report = checkRun({ producers: [{ producer: 'p1', ranges: a1Ranges }], partitions: [{ partition: P0, leader: 2, replicas: [replica(2, finalLog)] }] });
     const lost = report.anomalyList[0]!;

@@ -64,6 +64,13 @@ describe('lost acknowledged writes', () => {
     expect(report.checks.find((c) => c.kind === 'lost-acked-write')!.unknownCount).toBe(5);
   });
 
+  it('is unknown, as one anomaly, for records acknowledged below the log start offset (retention)', () => {
+    const retained = { partition: P0, leader: 1, replicas: [{ broker: 1, highWatermark: 10, logStartOffset: 6, batches: batches([['p1', 6, 4]], 6) }] };
+    const report = checkRun({ producers: [{ producer: 'p1', ranges: [range(P0, 'ok', 0, 3, 0), range(P0, 'ok', 3, 7, 3)] }], partitions: [retained] });
+    expect(verdictOf(report, 'lost-acked-write')).toBe('unknown');
+    expect(report.anomalyList.map((a) => [a.records, a.unknownBecause])).toEqual([[{ first: 0, count: 6 }, 'it was acknowledged below the log start offset 6 (retention may have deleted it)']]);
+  });
+
   it('is unknown for a partition the run gave no final log for', () => {
     const report = checkRun({ producers: [{ producer: 'p1', ranges: [range(P1, 'ok', 0, 2, 0)] }], partitions: [single(P0, [])] });
     expect(verdictOf(report, 'lost-acked-write')).toBe('unknown');
