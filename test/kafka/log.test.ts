@@ -155,6 +155,12 @@ describe('PartitionLog retention', () => {
     expect(log.segmentInfos()).toMatchObject([{ baseOffset: 5, batchCount: 0 }]);
   });
 
+  it('deletes a segment only once its newest record is strictly older than retention.ms', () => {
+    const log = logWith({ segmentBytes: 150, retentionMs: 1000 }, [100, 100]);
+    expect(log.applyRetention(SECOND_US, log.logEndOffset)).toEqual([]);
+    expect(log.applyRetention(SECOND_US + 1, log.logEndOffset).map((s) => s.baseOffset)).toEqual([0, 1]);
+  });
+
   it('keeps a record far past retention.ms while a newer record shares its segment', () => {
     const log = new PartitionLog<string>({ config: { retentionMs: hour } });
     log.append(batch({ maxTimestampUs: 0, payload: 'old' }));
