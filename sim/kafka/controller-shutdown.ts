@@ -39,9 +39,13 @@ export function* processControlledShutdown(env: ControllerEnv, request: Controll
   const elections = newBatch(env);
   yield* electLeaders(env, led, 'controlled-shutdown', 'controlled-shutdown', elections);
   elections.send(env.channel);
+  // The stopping broker stops following first; then it leaves those partitions' ISRs.
   const stops = newBatch(env);
-  yield* takeReplicasOffline(env, id, followed, 'controlled-shutdown', stops);
+  for (const partition of followed) stops.addStopReplica([id], partition.name);
   stops.send(env.channel);
+  const removals = newBatch(env);
+  yield* takeReplicasOffline(env, id, followed, 'controlled-shutdown', removals);
+  removals.send(env.channel);
   const remaining = context.partitionsLedBy(id).map((partition) => partition.name);
   return respond(ErrorCode.NONE, remaining);
 }

@@ -31,6 +31,7 @@ import {
 } from '../../sim/kafka/broker-config.ts';
 import { decodeState, partitionStatePath } from '../../sim/kafka/kafka-zk-ops.ts';
 import type { PartitionState } from '../../sim/kafka/election.ts';
+import type { ProduceRequest, ProduceResponse } from '../../sim/kafka/protocol.ts';
 import { AdminActor, type TopicCreation, type TopicDefinition } from '../../sim/kafka/topic-admin.ts';
 import { ZkCommitLedger } from '../../sim/zk/commit-ledger.ts';
 import { zkEnsembleConfig, zkServerAddresses, type ZkEnsembleConfig } from '../../sim/zk/config.ts';
@@ -137,6 +138,8 @@ export class ClusterWorld {
   readonly zkServers: ZkServer[];
   readonly admin: AdminActor;
   private readonly brokers = new Map<number, BrokerActor>();
+  private producer: ProbeActor | undefined;
+  private correlation = 0;
 
   private constructor(readonly options: ClusterOptions) {
     const seed = options.seed ?? 1;
@@ -279,6 +282,41 @@ export class ClusterWorld {
     this.addMachine(name, (this.options.racks ?? ['r1'])[0]!, probe);
     this.world.start(name);
     return probe;
+  }
+
+  /**
+   * Sends one record batch to the partition's current leader from a probe process and waits for
+   * the answer (acks=0 answers nothing: it returns null once sent).
+   */
+  produce(name: string, options: { records?: number; bytes?: number; acks?: 0 | 1 | -1; producer?: string } = {}): ProduceResponse | null {
+    const leader = this.leaderOf(name);
+    assert(leader >= 0, () => `produce to ${name}: no leader`);
+    this.producer ??= this.probe('producer');
+    const records = options.records ?? 1;
+    const correlationId = ++this.correlation;
+    const request: ProduceRequest = {
+      type: 'produce',
+      correlationId,
+      acks: options.acks ?? -1,
+      timeoutMs: 30_000,
+      partition: name,
+      batch: {
+        baseOffset: -1,
+        recordCount: records,
+        leaderEpoch: -1,
+        producerId: -1,
+        producerEpoch: -1,
+        baseSequence: -1,
+        sizeBytes: options.bytes ?? 100 * records,
+        createTimeUs: this.nowUs,
+        payload: { kind: 'records', producer: options.producer ?? 'probe', firstRecord: correlationId, count: records },
+      },
+    };
+    const probe = this.producer;
+    probe.send(brokerNodeId(leader), request, request.batch.sizeBytes + 64);
+    if (request.acks === 0) return null;
+    this.runUntil(() => probe.response(correlationId) !== undefined, '35s');
+    return probe.response<ProduceResponse>(correlationId)!;
   }
 
   events(kind: string): TraceEvent[] {
