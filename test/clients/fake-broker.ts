@@ -50,6 +50,9 @@ export class FakeCluster {
   private nextProducerId = 1000;
   /** Produce requests seen, across brokers, in arrival order (the script's index). */
   produceRequests = 0;
+  metadataRequests = 0;
+  /** The most produce requests one connection ever had waiting or being handled at once. */
+  maxOutstandingPerConnection = 0;
 
   constructor(
     readonly topic: string,
@@ -114,7 +117,10 @@ export class FakeBroker implements Actor {
 
   onMessage(from: NodeId, message: unknown): void {
     const request = message as { type: string; correlationId: number };
-    if (request.type === 'metadata') this.ctx.send(from, this.metadata(request.correlationId), REQUEST_HEADER_BYTES);
+    if (request.type === 'metadata') {
+      this.cluster.metadataRequests++;
+      this.ctx.send(from, this.metadata(request.correlationId), REQUEST_HEADER_BYTES);
+    }
     else if (request.type === 'init-producer-id') {
       const response = { type: 'init-producer-id-response', correlationId: request.correlationId, error: ErrorCode.NONE, producerId: this.cluster.producerId(), producerEpoch: 0 };
       this.ctx.send(from, response, REQUEST_HEADER_BYTES);
@@ -125,6 +131,8 @@ export class FakeBroker implements Actor {
     let channel = this.channels.get(from);
     if (channel === undefined) this.channels.set(from, (channel = { queue: [], busy: false }));
     channel.queue.push(request);
+    const outstanding = channel.queue.length + (channel.busy ? 1 : 0);
+    this.cluster.maxOutstandingPerConnection = Math.max(this.cluster.maxOutstandingPerConnection, outstanding);
     this.next(from, channel);
   }
 

@@ -1,5 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { PRODUCER_DEFAULTS, producerConfig, producerCpuCosts, producerSettings } from '../../sim/clients/producer-config.ts';
+import { Producer } from '../../sim/clients/producer.ts';
+import { configDefaults, PRODUCER_CONFIG } from '../../sim/scenario/kafka-config.ts';
+import type { ProducerSpec } from '../../sim/scenario/spec.ts';
 import { resolveHardwareProfile } from '../../sim/hw/profiles.ts';
 import { producerWorld } from './producer-world.ts';
 
@@ -33,6 +36,22 @@ describe('producer configuration', () => {
   it('converts to µs and wire values once', () => {
     const settings = producerSettings(producerConfig({ 'linger.ms': 5, acks: '1', 'max.in.flight.requests.per.connection': 1 }));
     expect(settings).toMatchObject({ lingerUs: 5000, acks: 1, deliveryTimeoutUs: 120_000_000, guaranteeMessageOrder: true, idempotence: false });
+  });
+
+  it('accepts a resolved scenario producer as it is: its load fields and its config', () => {
+    const spec: ProducerSpec = {
+      name: 'p1',
+      topic: 'orders',
+      rate: { kind: 'fixed', recordsPerSecond: 5000 },
+      messageBytes: 200,
+      keys: { count: 1000, distribution: 'zipf', skew: 1 },
+      partition: null,
+      startUs: 0,
+      stopUs: 60_000_000,
+      config: { ...configDefaults(PRODUCER_CONFIG), 'linger.ms': 5 },
+    };
+    const producer = new Producer({ name: spec.name, load: spec, config: spec.config, bootstrap: ['broker-1'] });
+    expect(producer.config).toMatchObject({ 'linger.ms': 5, acks: 'all', 'enable.idempotence': true });
   });
 
   it('takes per-record and per-byte CPU from the machine profile', () => {

@@ -8,7 +8,7 @@ import { MemorySink, Trace, type DetailLevel } from '../../sim/core/trace.ts';
 import { Producer } from '../../sim/clients/producer.ts';
 import type { LoadSpec } from '../../sim/clients/load.ts';
 import type { ProducerConfig, ProducerCpuCosts } from '../../sim/clients/producer-config.ts';
-import { resolveHardwareProfile } from '../../sim/hw/profiles.ts';
+import { resolveHardwareProfile, type HardwareProfile } from '../../sim/hw/profiles.ts';
 import { World } from '../../sim/hw/world.ts';
 import type { ProduceRequest } from '../../sim/kafka/protocol.ts';
 import { FakeBroker, FakeCluster, type Behaviour } from './fake-broker.ts';
@@ -31,6 +31,8 @@ export interface ProducerWorldOptions {
   readonly script?: (request: ProduceRequest, index: number) => Behaviour;
   readonly responseDelayUs?: number;
   readonly detail?: DetailLevel;
+  /** The producer machine's hardware (default: the brokers' round-number profile). */
+  readonly producerHardware?: HardwareProfile;
 }
 
 export interface ProducerWorld {
@@ -68,7 +70,7 @@ export function producerWorld(options: ProducerWorldOptions = {}): ProducerWorld
     bootstrap: brokerIds.map((id) => `broker-${id}`),
     ...(options.cpu === undefined ? {} : { cpu: options.cpu }),
   });
-  world.addMachine({ id: 'producer-p1', rack: 'r1', hardware: HARDWARE, actor: producer });
+  world.addMachine({ id: 'producer-p1', rack: 'r1', hardware: options.producerHardware ?? HARDWARE, actor: producer });
   for (const id of world.nodes()) world.start(id);
   return { world, scheduler, sink, cluster, producer };
 }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { keyedPartition, murmur2, toPositive, utf8 } from '../../sim/clients/partitioner.ts';
 import { keyName } from '../../sim/clients/load.ts';
 import type { RangeView } from '../../sim/clients/history.ts';
+import { resolveHardwareProfile } from '../../sim/hw/profiles.ts';
 import { FC_SEED, producerWorld, duplicatesAndReorderings, TOPIC } from './producer-world.ts';
 
 describe('partitioning', () => {
@@ -130,6 +131,14 @@ describe('acknowledgements', () => {
 });
 
 describe('metadata', () => {
+  it('refreshes metadata every metadata.max.age.ms even when nothing goes wrong', () => {
+    const t = producerWorld({ config: { 'metadata.max.age.ms': 1000 }, load: { stopUs: 10_000_000 } });
+    t.world.runUntil(10_000_000);
+    // One at start-up, one for the topic, then one per second.
+    expect(t.cluster.metadataRequests).toBeGreaterThanOrEqual(10);
+    expect(t.cluster.metadataRequests).toBeLessThanOrEqual(12);
+  });
+
   it('follows a leader change: NOT_LEADER_OR_FOLLOWER refreshes metadata and the records go to the new leader', () => {
     const t = producerWorld({ brokers: 2, partitions: 1, load: { stopUs: 1_000_000 } });
     t.scheduler.scheduleAt(400_000, () => t.cluster.moveLeader(0, 2));
@@ -157,5 +166,40 @@ describe('reconfiguration (a `config` fault)', () => {
       if (range.sentUs > 500_000) expect(range.baseOffset).toBe(-1);
       if (range.completeUs < 500_000) expect(range.baseOffset).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe('connections and load', () => {
+  it('keeps at most max.in.flight.requests.per.connection requests outstanding to a broker', () => {
+    for (const maxInFlight of [1, 3, 5]) {
+      const t = producerWorld({
+        config: { 'max.in.flight.requests.per.connection': maxInFlight },
+        responseDelayUs: 5000,
+        partitions: 6,
+        load: { rate: { kind: 'fixed', recordsPerSecond: 5000 }, stopUs: 500_000 },
+      });
+      t.world.runUntil(2_000_000);
+      expect(t.cluster.maxOutstandingPerConnection).toBe(maxInFlight);
+    }
+  });
+
+  it('sends only between the load\'s start and stop times', () => {
+    const t = producerWorld({ load: { startUs: 1_000_000, stopUs: 2_000_000 } });
+    t.world.runUntil(3_000_000);
+    const { history } = t.producer;
+    expect(history.totals().invoked).toBeGreaterThan(900);
+    for (let record = 0; record < history.recordCount(`${TOPIC}/0`); record++) {
+      const invokeUs = history.invokeUs(`${TOPIC}/0`, record);
+      expect(invokeUs).toBeGreaterThanOrEqual(1_000_000);
+      expect(invokeUs).toBeLessThan(2_000_000);
+    }
+  });
+
+  it('saturates one producer where the Java client did: about 820,000 records of 100 bytes a second (LinkedIn 2014)', () => {
+    const t = producerWorld({ partitions: 6, brokers: 3, producerHardware: resolveHardwareProfile('linkedin-2014'), load: { rate: { kind: 'max' }, stopUs: 1_000_000 } });
+    t.world.runUntil(1_100_000);
+    const recordsPerSecond = t.producer.history.totals().invoked;
+    expect(recordsPerSecond).toBeGreaterThan(780_000);
+    expect(recordsPerSecond).toBeLessThan(900_000);
   });
 });
