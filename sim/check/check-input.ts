@@ -1,5 +1,5 @@
-// What the history checker reads: plain data only, so one checker serves a live run (adapters in
-// history-input.ts read the producers' histories and the brokers' logs) and a trace read back
+// What the history checker reads: plain data only, so one checker serves a live run (adapters at
+// the end of this file read the producers' histories and the brokers' logs) and a trace read back
 // from disk. Four inputs, as in Jepsen's Kafka workload (jepsen.tests.kafka), plus the final
 // state only an omniscient simulator has:
 //
@@ -19,11 +19,16 @@
 // (d) The trace events (DESIGN §10), only to explain anomalies (see trace-index.ts), and the live
 //     invariant violations (sim/check/invariants.ts) with the event that broke them.
 //
+// The adapters read a live run without copying: a ProducerHistory (sim/clients/history.ts) range
+// by range, and a replica's PartitionLog (sim/kafka/log.ts) as its batches.
+//
 // Records read by a consumer travel as spans, not one object per record: `count` consecutive
 // offsets from `offset` holding records firstRecord… of one producer, which is how a fetched batch
 // (or its tail past the fetch position) looks. A span never crosses batches of two producers.
 
+import { outcomeName, type ProducerHistory } from '../clients/history.ts';
 import type { TraceEvent } from '../core/trace.ts';
+import type { PartitionLog } from '../kafka/log.ts';
 import type { PartitionName } from '../kafka/protocol.ts';
 import type { Violation } from './invariants.ts';
 
@@ -180,4 +185,36 @@ export interface RecordsPayload {
 
 export function isRecordsPayload(payload: unknown): payload is RecordsPayload {
   return typeof payload === 'object' && payload !== null && (payload as { kind?: unknown }).kind === 'records';
+}
+
+// ---- adapters from a live run ---------------------------------------------------------------------
+
+/** A producer's history as checker input; its ranges can be iterated more than once. */
+export function producerHistoryInput(history: ProducerHistory): ProducerHistoryInput {
+  return {
+    producer: history.producer,
+    ranges: {
+      *[Symbol.iterator](): IterableIterator<ProducedRange> {
+        for (const range of history.ranges()) {
+          yield {
+            partition: range.partition,
+            firstRecord: range.firstRecord,
+            count: range.count,
+            outcome: outcomeName(range.outcome),
+            baseOffset: range.baseOffset,
+            leaderEpoch: range.leaderEpoch,
+            sentUs: range.sentUs,
+            completeUs: range.completeUs,
+            attempts: range.attempts,
+            error: range.error,
+          };
+        }
+      },
+    },
+  };
+}
+
+/** One replica's final log: its batches are shared, not copied. */
+export function replicaFinalLog(broker: number, log: PartitionLog<unknown>, highWatermark: number, inSync: boolean): ReplicaFinalLog {
+  return { broker, highWatermark, logStartOffset: log.logStartOffset, inSync, batches: [...log.batches()] };
 }

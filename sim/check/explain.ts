@@ -14,9 +14,10 @@
 //
 // Trace events used (kinds and fields: TRACE_EVENT_MAP in trace-index.ts): leader-election,
 // isr-change, truncation, log-recovered, partition-offline, fault, node-down, zk-session (expired).
-// Without a trace an explanation is the evidence alone, with no event ids.
+// Each is told in plain words as one sentence starting with its time, in Kafka's own terms (ISR,
+// leader epoch, unclean election), so a story reads in trace order. Without a trace an
+// explanation is the evidence alone, with no event ids.
 
-import { isShrink, sentence } from './event-words.ts';
 import {
   between,
   brokerNode,
@@ -222,4 +223,61 @@ export function describeFinding(finding: Finding): string {
   };
   const unknown = finding.verdict === 'unknown' ? ` (unknown: ${finding.unknownBecause ?? 'the history cannot tell'})` : '';
   return `${text[finding.kind]()}${unknown}`;
+}
+
+// ---- trace events in plain words ------------------------------------------------------------------
+
+function list(ids: readonly number[]): string {
+  return `[${ids.join(', ')}]`;
+}
+
+export function isShrink(event: { readonly isr: readonly number[]; readonly previousIsr: readonly number[] | null }): boolean {
+  return event.previousIsr !== null && event.isr.length < event.previousIsr.length;
+}
+
+export function sentence(event: IndexedEvent): string {
+  const at = `at ${formatSeconds(event.t)}`;
+  switch (event.type) {
+    case 'election':
+      return `${at} ${electionWords(event)}`;
+    case 'isr-change': {
+      const verb = event.previousIsr === null ? 'became' : isShrink(event) ? `shrank from ${list(event.previousIsr)} to` : `grew from ${list(event.previousIsr)} to`;
+      const by = event.by === 'controller' ? 'by the controller' : `by its leader, broker ${event.leader}`;
+      const why = event.reason === null ? '' : `, ${event.reason}`;
+      return `${at} the ISR of ${event.partition} ${verb} ${list(event.isr)} (${by}, epoch ${event.leaderEpoch}${why})`;
+    }
+    case 'truncation': {
+      const removed = `${event.removedRecords} record${event.removedRecords === 1 ? '' : 's'}`;
+      if (event.recovery) {
+        return `${at} broker ${event.broker} recovered its log of ${event.partition} after an unclean shutdown, ` +
+          `from offset ${event.fromOffset} back to ${event.toOffset} (${removed} lost with the page cache)`;
+      }
+      const how = event.mode === null ? event.reason : `${event.reason}, ${event.mode}`;
+      return `${at} broker ${event.broker} truncated ${event.partition} from offset ${event.fromOffset} to ${event.toOffset} (${removed} removed; ${how})`;
+    }
+    case 'offline':
+      return `${at} ${event.partition} went offline (${event.reason}; ISR ${list(event.isr)})`;
+    case 'fault':
+      return `${at} fault #${event.fault} (${event.faultKind}) hit ${event.target}`;
+    case 'node-down':
+      return `${at} ${event.node} went down (${event.how})`;
+    case 'session-expiry':
+      return `${at} the ZooKeeper session of ${event.owner} expired`;
+  }
+}
+
+function electionWords(event: Extract<IndexedEvent, { type: 'election' }>): string {
+  const subject = `the controller elected broker ${event.leader} leader of ${event.partition} in epoch ${event.leaderEpoch}`;
+  if (event.leader < 0) return `the controller found no leader for ${event.partition} (ISR ${list(event.fromIsr)})`;
+  const reason = event.reason === '' ? '' : ` (${event.reason})`;
+  switch (event.electionKind) {
+    case 'unclean':
+      return `${subject} by an unclean election, from outside the ISR ${list(event.fromIsr)}${reason}`;
+    case 'controlled':
+      return `${subject} as broker ${event.previousLeader} shut down (controlled)${reason}`;
+    case 'preferred':
+      return `${subject} as its preferred leader${reason}`;
+    default:
+      return `${subject} from the ISR ${list(event.fromIsr)}${reason}`;
+  }
 }

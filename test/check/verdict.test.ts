@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Outcome, ProducerHistory } from '../../sim/clients/history.ts';
 import { checkRun } from '../../sim/check/checkers.ts';
-import { producerHistoryInput, replicaFinalLog } from '../../sim/check/history-input.ts';
+import { producerHistoryInput, replicaFinalLog } from '../../sim/check/check-input.ts';
 import { ANOMALY_KINDS, FindingSink, worstVerdict, type Verdict } from '../../sim/check/verdict.ts';
 import { PartitionLog } from '../../sim/kafka/log.ts';
 import type { BatchPayload } from '../../sim/kafka/protocol.ts';
