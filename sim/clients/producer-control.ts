@@ -52,7 +52,7 @@ export class ControlRequests {
     if (node === undefined) return this.parts.settings.reconnectBackoffUs;
     metadata.updateInFlight = true;
     const correlationId = network.correlationId();
-    const request = network.register(node, 'metadata', true, {
+    const request = network.register(node, true, {
       onResponse: (_id, response) => {
         metadata.update(response as MetadataResponse, ctx.now);
         this.parts.onMetadataUpdate();
@@ -77,7 +77,7 @@ export class ControlRequests {
     this.initInFlight = true;
     const { network } = this.parts;
     const correlationId = network.correlationId();
-    const request = network.register(node, 'init-producer-id', true, {
+    const request = network.register(node, true, {
       onResponse: (_id, response) => this.onInitProducerId(txn, response as InitProducerIdResponse),
       onFailure: () => this.retryInitProducerId(),
     });

@@ -51,8 +51,6 @@ export class ProducerMetadata {
   private lastSuccessfulRefreshUs = -Infinity;
   /** True while a MetadataRequest is outstanding. */
   updateInFlight = false;
-  /** Successful updates so far; send() waits for it to move. */
-  updateVersion = 0;
 
   constructor(
     private readonly metadataMaxAgeUs: number,
@@ -92,7 +90,6 @@ export class ProducerMetadata {
     this.lastRefreshUs = nowUs;
     this.lastSuccessfulRefreshUs = nowUs;
     this.needUpdate = false;
-    this.updateVersion++;
     this.brokerNodes.clear();
     for (const broker of response.brokers) this.brokerNodes.set(broker.id, this.brokerNodeId(broker.id));
     for (const topic of response.topics) {

@@ -26,8 +26,6 @@ import type { ProducerSettings } from './producer-config.ts';
 
 const RECONNECT_JITTER = 0.2;
 
-export type RequestKind = 'produce' | 'metadata' | 'init-producer-id';
-
 /** What became of a request that got no (complete) answer. */
 export interface RequestFailure {
   /** REQUEST_TIMED_OUT (our timeout) or NETWORK_EXCEPTION (the connection broke). */
@@ -50,13 +48,11 @@ export interface OutgoingMessage {
 export class InFlightRequest {
   transmitted = false;
   done = false;
-  sentUs = -1;
   timer: TimerId | null = null;
   readonly outstanding = new Set<number>();
 
   constructor(
     readonly node: NodeId,
-    readonly kind: RequestKind,
     readonly expectResponse: boolean,
     readonly handlers: RequestHandlers,
   ) {}
@@ -130,8 +126,8 @@ export class ProducerNetwork {
   }
 
   /** Takes an in-flight slot on `node` for a request about to be built. */
-  register(node: NodeId, kind: RequestKind, expectResponse: boolean, handlers: RequestHandlers): InFlightRequest {
-    const request = new InFlightRequest(node, kind, expectResponse, handlers);
+  register(node: NodeId, expectResponse: boolean, handlers: RequestHandlers): InFlightRequest {
+    const request = new InFlightRequest(node, expectResponse, handlers);
     const conn = this.connection(node);
     if (!conn.connected) conn.lastAttemptUs = this.ctx.now;
     conn.inFlight.push(request);
@@ -142,7 +138,6 @@ export class ProducerNetwork {
   transmit(request: InFlightRequest, messages: readonly OutgoingMessage[]): boolean {
     if (request.done) return false;
     request.transmitted = true;
-    request.sentUs = this.ctx.now;
     for (const outgoing of messages) {
       this.ctx.send(request.node, outgoing.message, outgoing.sizeBytes);
       if (request.expectResponse) {

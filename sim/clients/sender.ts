@@ -187,7 +187,7 @@ export class Sender {
       };
       return { correlationId, message, sizeBytes: REQUEST_HEADER_BYTES + PARTITION_ENTRY_BYTES + batch.sizeBytes };
     });
-    const request = network.register(node, 'produce', expectResponse, {
+    const request = network.register(node, expectResponse, {
       onResponse: (correlationId, response) => {
         const batch = byCorrelation.get(correlationId);
         if (batch !== undefined) this.handleProduceResponse(batch, response as ProduceResponse);
