@@ -85,6 +85,7 @@ export class ReplicaTrace {
       by: 'leader',
       broker: this.brokerId,
       kind: proposal.kind,
+      reason: proposal.kind === 'shrink' ? 'follower-out-of-sync' : 'follower-caught-up',
       leader: this.brokerId,
       leaderEpoch: result.leaderEpoch,
       isr: [...result.isr],
