@@ -3,6 +3,7 @@
 
 import { benchKernel, type KernelRow } from './kernel.ts';
 import { benchNetwork, formatNetworkReport } from './network.ts';
+import { benchChecker, checkerLines } from './checker.ts';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
@@ -48,5 +49,11 @@ function networkReport(): ReturnType<typeof benchNetwork> {
   return network;
 }
 
-const report = { kernel: kernelReport(), network: networkReport() };
+function checkerReport(): ReturnType<typeof benchChecker> {
+  const rows = benchChecker(quick);
+  if (!json) console.log(`\n${checkerLines(rows).join('\n')}`);
+  return rows;
+}
+
+const report = { kernel: kernelReport(), network: networkReport(), checker: checkerReport() };
 if (json) console.log(JSON.stringify(report, null, 2));
