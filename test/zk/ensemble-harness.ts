@@ -11,9 +11,10 @@ import { ZkClient } from '../../sim/zk/client.ts';
 import type * as results from '../../sim/zk/client-results.ts';
 import type { KeeperState, WatchedEvent } from '../../sim/zk/client-results.ts';
 import type { CreateMode, WriteOp } from '../../sim/zk/types.ts';
-import { ZkCommitLedger } from '../../sim/zk/commit-ledger.ts';
-import { zkEnsembleConfig, zkServerAddresses, type ZkEnsembleConfig, type ZkEnsembleOptions } from '../../sim/zk/config.ts';
-import { ZkServer } from '../../sim/zk/server.ts';
+import type { ZkCommitLedger } from '../../sim/zk/commit-ledger.ts';
+import type { ZkEnsembleConfig, ZkEnsembleOptions } from '../../sim/zk/config.ts';
+import { installZkEnsemble } from '../../sim/zk/ensemble.ts';
+import type { ZkServer } from '../../sim/zk/server.ts';
 
 /** A host actor embedding a ZooKeeper client, as a broker embeds Kafka's ZooKeeperClient. */
 export class ZkClientHost implements Actor {
@@ -66,7 +67,7 @@ export class ZkTestEnsemble {
   readonly trace: Trace;
   readonly world: World;
   readonly config: ZkEnsembleConfig;
-  readonly ledger = new ZkCommitLedger();
+  readonly ledger: ZkCommitLedger;
   readonly servers: ZkServer[];
   readonly hosts = new Map<string, ZkClientHost>();
 
@@ -79,13 +80,14 @@ export class ZkTestEnsemble {
       rng: createRng(options.seed ?? 1),
       network: { messageType: (message) => (message as { zk?: string }).zk },
     });
-    this.config = zkEnsembleConfig(zkServerAddresses(options.servers), options);
-    this.servers = this.config.servers.map((address, index) => {
-      const server = new ZkServer(address.sid, this.config, this.ledger);
-      this.world.addMachine({ id: address.node, rack: `r${(index % 3) + 1}`, actor: server });
-      return server;
+    const ensemble = installZkEnsemble(this.world, {
+      servers: Array.from({ length: options.servers }, (_, index) => ({ id: index + 1, rack: `r${(index % 3) + 1}` })),
+      options,
     });
-    const nodes = this.config.servers.map((address) => address.node);
+    this.config = ensemble.config;
+    this.ledger = ensemble.ledger;
+    this.servers = [...ensemble.servers];
+    const nodes = ensemble.connectString;
     for (const [index, name] of (options.clients ?? []).entries()) {
       const host = new ZkClientHost(options.clientServers?.[name] ?? nodes, options.sessionTimeoutMs ?? 6000);
       this.world.addMachine({ id: name, rack: `r${(index % 3) + 1}`, actor: host });

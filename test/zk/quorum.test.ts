@@ -100,15 +100,15 @@ describe('ZooKeeper quorum', () => {
     expect(zk.sync('broker-1').setData('/controller_epoch', '2', 0).err).toBe('OK');
     expect(zk.sync('broker-2').setData('/controller_epoch', '2', 0)).toEqual({ err: 'BADVERSION', stat: null });
     const multi = zk.sync('broker-2').multi([
-          { type: 'create', path: '/controller', data: '{"brokerid":2}', mode: 'ephemeral' },
-          { type: 'setData', path: '/controller_epoch', data: '3', version: 0 },
-        ]);
+      { type: 'create', path: '/controller', data: '{"brokerid":2}', mode: 'ephemeral' },
+      { type: 'setData', path: '/controller_epoch', data: '3', version: 0 },
+    ]);
     expect(multi).toEqual({ err: 'BADVERSION', results: [{ type: 'error', err: 'OK' }, { type: 'error', err: 'BADVERSION' }] });
     expect(zk.sync('broker-2').exists('/controller', false).err).toBe('NONODE');
     const won = zk.sync('broker-1').multi([
-          { type: 'create', path: '/controller', data: '{"brokerid":1}', mode: 'ephemeral' },
-          { type: 'setData', path: '/controller_epoch', data: '3', version: 1 },
-        ]);
+      { type: 'create', path: '/controller', data: '{"brokerid":1}', mode: 'ephemeral' },
+      { type: 'setData', path: '/controller_epoch', data: '3', version: 1 },
+    ]);
     expect(won.err).toBe('OK');
     expect(zk.sync('broker-2').getData('/controller_epoch', false).data).toBe('3');
   });
