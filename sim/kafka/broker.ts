@@ -21,7 +21,8 @@
 import type { Actor, ActorContext, DisconnectReason, NodeId } from '../hw/actor.ts';
 import { PERSISTENT_ZK_PATHS } from '../zk/paths.ts';
 import * as paths from '../zk/paths.ts';
-import { brokerNodeId, type BrokerSettings } from './broker-config.ts';
+import { brokerNodeId, type BrokerSettings, type KafkaBrokerConfig } from './broker-config.ts';
+import { ConfigChangeListener } from './config-changes.ts';
 import { KafkaController } from './controller.ts';
 import { AlterIsrManager, ZkIsrManager, type ControllerLink, type IsrPropagation } from './isr-propagation.ts';
 import { KafkaApis, REQUEST_HANDLER_POOL, isKafkaRequest, isKafkaResponse } from './kafka-apis.ts';
@@ -30,7 +31,8 @@ import { registerBroker } from './kafka-zk-ops.ts';
 import { LogManager } from './log-manager.ts';
 import { MetadataCache } from './metadata-cache.ts';
 import { NetworkClient, sendOrLoop } from './network-client.ts';
-import { REQUEST_HEADER_BYTES, type ControlledShutdownResponse } from './protocol.ts';
+import type { LogBatch } from './log.ts';
+import { REQUEST_HEADER_BYTES, type BatchPayload, type ControlledShutdownResponse } from './protocol.ts';
 import { FetchPurgatory, ProducePurgatory } from './purgatory.ts';
 import { ReplicaFetcherManager } from './replica-fetcher.ts';
 import { ReplicaManager, type ReplicaManagerParts } from './replica-manager.ts';
@@ -78,6 +80,15 @@ export class BrokerActor implements Actor {
   onStop(): void {
     this.server?.stopped();
   }
+
+  /**
+   * A dynamic broker-config change (the scenario's `config` fault on a broker): it holds for this
+   * broker's later incarnations too, as a config stored in ZooKeeper would.
+   */
+  reconfigure(changes: Partial<KafkaBrokerConfig>): void {
+    Object.assign(this.options.settings.config, changes);
+    this.server?.replicaManager.refreshConfigs();
+  }
 }
 
 export class BrokerServer {
@@ -88,6 +99,7 @@ export class BrokerServer {
   readonly logManager: LogManager;
   readonly replicaManager: ReplicaManager;
   readonly controller: KafkaController;
+  private readonly configChanges: ConfigChangeListener;
   private readonly apis: KafkaApis;
   private readonly parts: ReplicaManagerParts;
   private serverState: BrokerServerState = 'starting';
@@ -104,7 +116,11 @@ export class BrokerServer {
     this.zk = new KafkaZkClient(
       ctx,
       { servers: options.zookeeper, sessionTimeoutMs: this.settings.zookeeperSessionTimeoutMs },
-      { onNewSession: () => this.onNewSession(), onSessionExpired: () => this.onSessionExpired(), onWatch: (event) => this.controller.onWatch(event) },
+      {
+        onNewSession: () => this.onNewSession(),
+        onSessionExpired: () => this.onSessionExpired(),
+        onWatch: (event) => this.controller.onWatch(event) || this.configChanges.onWatch(event),
+      },
     );
     this.logManager = new LogManager(ctx, id, this.settings.config);
     this.controller = new KafkaController(ctx, this.settings, this.zk, this.network);
@@ -131,6 +147,7 @@ export class BrokerServer {
       isrPropagation: null,
     };
     this.replicaManager = new ReplicaManager(this.parts);
+    this.configChanges = new ConfigChangeListener(this.zk, (topic, config) => this.replicaManager.setTopicConfig(topic, config), alive);
     requests = new ReplicaRequests(this.parts, this.replicaManager, send);
     this.parts.isrPropagation = this.isrPropagation(alive);
     this.apis = new KafkaApis(
@@ -202,6 +219,7 @@ export class BrokerServer {
     this.epoch = epoch;
     if (this.serverState === 'starting') this.serverState = 'running';
     this.ctx.trace.emit('broker-registered', { broker: this.settings.id, rack: this.settings.rack, brokerEpoch: epoch, session: this.zk.sessionId });
+    this.configChanges.onNewSession();
     this.controller.elect();
   }
 
@@ -253,11 +271,11 @@ export class BrokerServer {
     else this.serverState = 'stopped';
   }
 
-  private followerAppended(name: string, batches: readonly { readonly sizeBytes: number }[], highWatermarkChanged: boolean): number {
+  private followerAppended(name: string, batches: readonly LogBatch<BatchPayload>[], highWatermarkChanged: boolean): number {
     const partition = this.replicaManager.partitions.get(name);
     if (partition === undefined) return 0;
     let blockedUs = 0;
-    for (const batch of batches) blockedUs += this.logManager.appended(name, batch as Parameters<LogManager['appended']>[1]);
+    for (const batch of batches) blockedUs += this.logManager.appended(name, batch);
     this.parts.trace.offsetsChanged(partition);
     if (highWatermarkChanged) this.replicaManager.settle(name);
     return blockedUs;

@@ -146,16 +146,27 @@ export class ReplicaManager {
     return this.controllerResponse('update-metadata-response', request.correlationId, ErrorCode.NONE);
   }
 
-  /** A dynamic topic-config change (the scenario's `config` fault on a topic). */
-  setTopicConfig(topic: string, changes: KafkaTopicConfig): void {
-    const merged = { ...this.topicConfigs.get(topic), ...changes };
-    this.topicConfigs.set(topic, merged);
-    const config = this.parts.settings.config;
+  /** A topic's config overrides changed (/config/changes, or the admin tool): they replace the old ones. */
+  setTopicConfig(topic: string, overrides: KafkaTopicConfig): void {
+    this.topicConfigs.set(topic, overrides);
     for (const partition of this.partitions.values()) {
-      if (parsePartitionName(partition.name).topic !== topic) continue;
-      partition.log.setConfig(effectiveLogConfig(config, merged));
-      partition.setConfig({ minInsyncReplicas: effectiveMinInsyncReplicas(config, merged) });
+      if (parsePartitionName(partition.name).topic === topic) this.applyConfig(partition);
     }
+  }
+
+  /** The broker's own config changed: every replica takes the new effective values. */
+  refreshConfigs(): void {
+    for (const partition of this.partitions.values()) this.applyConfig(partition);
+  }
+
+  private applyConfig(partition: Partition): void {
+    const config = this.parts.settings.config;
+    const topicConfig = this.topicConfigs.get(parsePartitionName(partition.name).topic) ?? {};
+    partition.log.setConfig(effectiveLogConfig(config, topicConfig));
+    partition.setConfig({
+      minInsyncReplicas: effectiveMinInsyncReplicas(config, topicConfig),
+      replicaLagTimeMaxMs: config['replica.lag.time.max.ms'],
+    });
   }
 
   /** After anything that may move a partition's HW or leadership: answer the requests waiting on it. */

@@ -11,14 +11,16 @@
 // brokers with and without racks (INVALID_REPLICATION_FACTOR), or a malformed explicit assignment
 // (INVALID_REPLICA_ASSIGNMENT).
 //
-// setTopicConfig writes /config/topics/T. Simplified: brokers do not watch /config/changes
-// (DynamicConfigManager); a topic-config change reaches them through BrokerServer.setTopicConfig.
+// Later config changes go through config-changes.ts (/config/topics/T plus a /config/changes
+// notification the brokers watch).
 
+import { assert } from '../core/assert.ts';
 import type { Actor, ActorContext, DisconnectReason, NodeId } from '../hw/actor.ts';
 import * as paths from '../zk/paths.ts';
 import { assignReplicas, type BrokerPlacement } from './assignment.ts';
 import type { KafkaTopicConfig } from './broker-config.ts';
 import { KafkaZkClient } from './kafka-zk-client.ts';
+import { changeTopicConfig } from './config-changes.ts';
 import { encodeAssignment, encodeTopicConfig } from './kafka-zk-ops.ts';
 import { TaskAborted, runTask, wait, waitAll, type Task } from './task.ts';
 
@@ -135,16 +137,28 @@ export class AdminActor implements Actor {
     this.zk?.handleDisconnect(peer);
   }
 
+  /** kafka-configs --alter --entity-type topics: merges `changes` into the topic's overrides. */
+  alterTopicConfig(topic: string, changes: KafkaTopicConfig, done?: (config: KafkaTopicConfig) => void): void {
+    const { ctx, zk } = this.running();
+    runTask(changeTopicConfig(zk, topic, changes), (config) => {
+      ctx.trace.emit('topic-config-changed', { topic, config });
+      done?.(config);
+    }, () => true);
+  }
+
   /** Creates a topic (the admin process must be running). */
   createTopic(request: AdminRequest): void {
-    const ctx = this.ctx;
-    const zk = this.zk;
-    if (ctx === null || zk === null) throw new TaskAborted('the admin process is not running');
+    const { ctx, zk } = this.running();
     const { topic } = request;
     runTask(createTopic(zk, topic, ctx.rng.fork(`topic/${topic.name}`)), (result) => {
       if (result.ok) ctx.trace.emit('topic-created', { topic: topic.name, partitions: result.assignment.length, replicationFactor: result.assignment[0]?.length ?? 0, assignment: result.assignment });
       else ctx.trace.emit('topic-creation-failed', { topic: topic.name, error: result.error, detail: result.detail });
       request.done?.(result);
     }, () => true);
+  }
+
+  private running(): { ctx: ActorContext; zk: KafkaZkClient } {
+    assert(this.ctx !== null && this.zk !== null, 'the admin process is not running');
+    return { ctx: this.ctx, zk: this.zk };
   }
 }
