@@ -61,8 +61,10 @@ export class ZabLeader implements QuorumRole {
   private expiryTimer: TimerId | null = null;
   private halfTicks = 0;
   private writingEpoch = false;
+  private readonly voters: ReadonlySet<number>;
 
   constructor(private readonly host: QuorumHost) {
+    this.voters = new Set(host.config.servers.map((server) => server.sid));
     this.summary = { currentEpoch: host.db.storage.currentEpoch, lastZxid: host.db.lastLoggedZxid };
   }
 
@@ -261,9 +263,8 @@ export class ZabLeader implements QuorumRole {
   }
 
   private isQuorum(sids: Iterable<number>): boolean {
-    const voters = new Set(this.host.config.servers.map((server) => server.sid));
     let count = 0;
-    for (const sid of new Set(sids)) if (voters.has(sid)) count++;
+    for (const sid of new Set(sids)) if (this.voters.has(sid)) count++;
     return count >= quorumSize(this.host.config);
   }
 

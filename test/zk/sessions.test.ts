@@ -55,6 +55,23 @@ describe('ZooKeeper sessions', () => {
     );
   });
 
+  it('through a follower, the leader hears of a session only at its next ping, up to half a tick later', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4000 }), fc.integer({ min: 1, max: 1000 }), (crashAfterMs, seed) => {
+        const zk = registeredBroker({ seed, clientServers: { 'broker-1': ['zk-1'] } });
+        zk.runForMs(crashAfterMs);
+        const crashUs = zk.scheduler.now;
+        zk.world.crash('broker-1');
+        const lastHeardUs = lastDeliveryUs(zk, 'broker-1', 'zk-1', crashUs);
+        zk.runForMs(SESSION_TIMEOUT_MS + 3 * TICK_MS);
+        const expiry = zk.events('zk-session').find((event) => event.op === 'expired');
+        const silentUs = (expiry?.t as number) - lastHeardUs;
+        return silentUs > SESSION_TIMEOUT_MS * 1000 && silentUs <= (SESSION_TIMEOUT_MS + 1.5 * TICK_MS) * 1000 + 2000;
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it("an expired session's ephemeral znodes vanish and each watcher is notified once", () => {
     const zk = registeredBroker();
     zk.world.crash('broker-1');
