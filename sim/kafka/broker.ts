@@ -261,8 +261,10 @@ export class BrokerServer {
     );
   }
 
-  /** The end of KafkaServer.shutdown: controller, ZooKeeper session, process. */
+  /** The end of KafkaServer.shutdown: checkpoints, controller, ZooKeeper session, process. */
   private stopEverything(): void {
+    // ReplicaManager.shutdown writes the high watermarks a last time.
+    if (this.replicaManager.partitions.size > 0) this.logManager.checkpointHighWatermarks(this.replicaManager.highWatermarks());
     this.controller.shutdown();
     this.zk.close();
     this.ctx.trace.emit('broker-stopping', { broker: this.settings.id });

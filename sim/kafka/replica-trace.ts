@@ -1,5 +1,5 @@
 // The trace events a broker emits about its replicas (DESIGN §10): what each LeaderAndIsr made of
-// a partition here, leader-made ISR changes, truncations (with the records removed and why), and
+// a partition here (full detail), leader-made ISR changes, truncations (with the records removed and why), and
 // every replica's log end offset and high watermark — the last coalesced, at most one event per
 // partition and broker every REPLICA_OFFSETS_INTERVAL_US, carrying the latest values, because a
 // busy partition changes them on every fetch.
@@ -24,15 +24,16 @@ export class ReplicaTrace {
   ) {}
 
   /**
-   * A LeaderAndIsr entry this broker applied (role: leader or follower), or ignored because its
-   * leader epoch was not newer (a new controller re-sends every state; full detail only).
+   * A LeaderAndIsr entry this broker applied (role: leader or follower) or ignored because its
+   * leader epoch was not newer (a new controller re-sends every state). Full detail only: the
+   * controller's leader-election and isr-change events carry the decisions at standard detail.
    */
   leaderAndIsr(state: LeaderAndIsrPartitionState, controllerId: number, controllerEpoch: number, outcome: 'leader' | 'follower' | ErrorCode): void {
-    const applied = outcome === 'leader' || outcome === 'follower';
-    if (!applied && !this.ctx.trace.fullDetail) {
+    if (!this.ctx.trace.fullDetail) {
       this.ctx.trace.skip();
       return;
     }
+    const applied = outcome === 'leader' || outcome === 'follower';
     this.ctx.trace.emit(
       'leader-and-isr',
       {
@@ -46,7 +47,7 @@ export class ReplicaTrace {
         replicas: state.replicas,
         ...(applied ? { role: outcome } : { ignored: outcome }),
       },
-      applied ? Level.Standard : Level.Full,
+      Level.Full,
     );
   }
 

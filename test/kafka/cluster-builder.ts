@@ -53,6 +53,7 @@ export interface ClusterOptions {
   /** Racks become broker.rack (rack-aware assignment); off, brokers register without one. */
   readonly rackAware?: boolean;
   readonly hardware?: HardwareProfile | string;
+  /** Trace detail (default `full`, so tests see every LeaderAndIsr a broker applies). */
   readonly detail?: DetailLevel;
 }
 
@@ -144,7 +145,7 @@ export class ClusterWorld {
   private constructor(readonly options: ClusterOptions) {
     const seed = options.seed ?? 1;
     this.scheduler = new Scheduler({ seed });
-    this.trace = new Trace(this.scheduler, { sinks: [this.sink], detail: options.detail ?? 'standard' });
+    this.trace = new Trace(this.scheduler, { sinks: [this.sink], detail: options.detail ?? 'full' });
     this.world = new World({ scheduler: this.scheduler, trace: this.trace, rng: createRng(seed) });
     const racks = options.racks ?? ['r1', 'r2', 'r3'];
     const sessionTimeoutMs = options.sessionTimeoutMs ?? 18_000;
