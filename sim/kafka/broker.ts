@@ -278,7 +278,7 @@ export class BrokerServer {
     if (partition === undefined) return 0;
     let blockedUs = 0;
     for (const batch of batches) blockedUs += this.logManager.appended(name, batch);
-    this.parts.trace.offsetsChanged(partition);
+    if (batches.length > 0 || highWatermarkChanged) this.parts.trace.offsetsChanged(partition);
     if (highWatermarkChanged) this.replicaManager.settle(name);
     return blockedUs;
   }

@@ -159,9 +159,10 @@ class ReplicaFetcherThread {
       REQUEST_HEADER_BYTES + PARTITION_ENTRY_BYTES * queries.length,
       this.config['replica.socket.timeout.ms'],
       (response) => {
+        const answers = new Map(response.partitions.map((entry) => [entry.partition, entry]));
         for (const sent of queries) {
           const partition = this.partitions.get(sent.partition);
-          const answer = response.partitions.find((entry) => entry.partition === sent.partition);
+          const answer = answers.get(sent.partition);
           if (partition === undefined || answer === undefined) continue;
           const outcome = partition.handleEpochAnswer(this.leaderId, sent, answer);
           if (outcome.kind === 'truncated') this.hooks.truncated(partition, outcome.truncation);
@@ -197,9 +198,10 @@ class ReplicaFetcherThread {
   /** processFetchRequest: each partition's answer, then the next fetch (after a blocked write). */
   private processFetchResponse(entries: readonly FetchPartitionRequest[], response: FetchResponse): void {
     let blockedUs = 0;
+    const answers = new Map(response.partitions.map((entry) => [entry.partition, entry]));
     for (const sent of entries) {
       const partition = this.partitions.get(sent.partition);
-      const answer = response.partitions.find((entry) => entry.partition === sent.partition);
+      const answer = answers.get(sent.partition);
       if (partition === undefined || answer === undefined) continue;
       const outcome = partition.handleFetchAnswer(this.leaderId, sent, answer as ReplicaFetchPartitionResponse, this.ctx.now);
       switch (outcome.kind) {
