@@ -87,6 +87,27 @@ describe('leader election when a broker dies', () => {
   });
 });
 
+describe('session expiry of a live broker', () => {
+  it('a broker paused past its session timeout loses its leaderships, then registers again with a new epoch and follows', () => {
+    const { cluster, ids } = clusterWithSpareController(3);
+    const [a, b] = ids as [number, number];
+    cluster.createTopic({ name: 'orders', partitions: 1, replicationFactor: 2, assignment: [[a, b]] });
+    const firstEpoch = cluster.broker(a).server!.brokerEpoch;
+    const pausedAt = cluster.nowUs;
+    cluster.broker(a).pause('25s');
+    cluster.runUntil(() => cluster.partitionState('orders/0')!.leader === b, '30s');
+    cluster.runUntil(() => cluster.broker(a).server!.brokerEpoch > firstEpoch, '20s');
+    const registrations = cluster.events('broker-registered').filter((event) => event.broker === a && event.t > pausedAt);
+    expect(registrations).toHaveLength(1);
+    expect(cluster.events('broker-session-expired').filter((event) => event.broker === a)).toHaveLength(1);
+    cluster.runUntil(() => cluster.partitionState('orders/0')!.isr.includes(a), '40s');
+    expect(cluster.leaderOf('orders/0')).toBe(b);
+    const partition = cluster.broker(a).server!.replicaManager.partitions.get('orders/0')!;
+    expect(partition.role).toBe('follower');
+    expect(partition.leaderEpoch).toBe(cluster.partitionState('orders/0')!.leaderEpoch);
+  });
+});
+
 describe('unclean leader election', () => {
   /** ISR shrinks to {a}; a dies; then the out-of-sync replica b comes back. */
   function wholeIsrDead(unclean: boolean): { cluster: ClusterWorld; ids: number[] } {

@@ -97,9 +97,10 @@ export class BrokerHandle {
     return this.cluster.world.machine(this.node).state === 'up';
   }
 
-  /** The running broker's server, or null when its process is not up. */
+  /** The broker's server while its process exists (up or paused), else null. */
   get server(): BrokerServer | null {
-    return this.isUp ? this.cluster.actor(this.id).current : null;
+    const state = this.cluster.world.machine(this.node).state;
+    return state === 'up' || state === 'paused' ? this.cluster.actor(this.id).current : null;
   }
 
   crash(): this {
@@ -231,9 +232,10 @@ export class ClusterWorld {
     return created;
   }
 
-  /** The active controller among running brokers, if exactly one believes it is. */
+  /** The active controller among running (not paused) brokers, if exactly one believes it is. */
   controller(): { id: number; epoch: number } | null {
     const active = this.brokerIds()
+      .filter((id) => this.broker(id).isUp)
       .map((id) => this.broker(id).server)
       .filter((server): server is BrokerServer => server !== null && server.controller.isActive);
     if (active.length !== 1) return null;
@@ -264,11 +266,12 @@ export class ClusterWorld {
     return epoch;
   }
 
-  /** The broker serving as the partition's leader: running, leading, at the newest epoch; -1 if none. */
+  /** The broker serving as the partition's leader: running (not paused), leading, at the newest epoch; -1 if none. */
   leaderOf(name: string): number {
     let leader = -1;
     let epoch = -1;
     for (const id of this.brokerIds()) {
+      if (!this.broker(id).isUp) continue;
       const partition = this.broker(id).server?.replicaManager.partitions.get(name);
       if (partition === undefined || !partition.isLeader || partition.leaderEpoch <= epoch) continue;
       leader = id;
