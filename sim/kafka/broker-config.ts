@@ -15,6 +15,7 @@
 
 import type { NodeId } from '../hw/actor.ts';
 import type { LogConfig } from './log.ts';
+import type { ReplicationProtocol } from './truncation.ts';
 
 /** The network endpoint of broker `id`: "broker-3". */
 export function brokerNodeId(id: number): NodeId {
@@ -27,7 +28,7 @@ export function brokerIdOf(node: NodeId): number | null {
   return match === null ? null : Number(match[1]);
 }
 
-export type ReplicationProtocol = 'hw-truncation' | 'kip-101' | 'kip-279' | 'kip-320';
+export type { ReplicationProtocol };
 export type IsrPropagation = 'zookeeper' | 'alter-isr';
 
 /** The Kafka broker keys the simulator reads (KafkaConfig names, native units). */
