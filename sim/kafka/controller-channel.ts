@@ -39,6 +39,8 @@ interface BrokerQueue {
   readonly brokerId: number;
   readonly queue: ControllerRequestBody[];
   sending: boolean;
+  /** Correlation id of the request in flight, or -1. */
+  inFlight: number;
 }
 
 export class ControllerChannelManager {
@@ -54,13 +56,15 @@ export class ControllerChannelManager {
   ) {}
 
   addBroker(brokerId: number): void {
-    if (!this.queues.has(brokerId)) this.queues.set(brokerId, { brokerId, queue: [], sending: false });
+    if (!this.queues.has(brokerId)) this.queues.set(brokerId, { brokerId, queue: [], sending: false, inFlight: -1 });
   }
 
   /** The broker left the controller's view: its queue and its request in flight are dropped. */
   removeBroker(brokerId: number): void {
-    if (!this.queues.delete(brokerId)) return;
-    this.network.abandon(brokerNodeId(brokerId));
+    const entry = this.queues.get(brokerId);
+    if (entry === undefined) return;
+    this.queues.delete(brokerId);
+    if (entry.inFlight >= 0) this.network.forget(entry.inFlight);
   }
 
   /** The controller resigned: nothing more is sent and nothing in flight is retried. */
@@ -91,16 +95,19 @@ export class ControllerChannelManager {
       controllerEpoch: this.controllerEpoch,
     };
     const entries = body.partitions.length + (body.type === 'stop-replica' ? 0 : this.brokerCount(body));
+    entry.inFlight = request.correlationId;
     this.network.send<ControllerResponse>(
       brokerNodeId(entry.brokerId),
       request,
       REQUEST_HEADER_BYTES + PARTITION_ENTRY_BYTES * entries,
       this.socketTimeoutMs,
       () => {
+        entry.inFlight = -1;
         entry.queue.shift();
         this.sendNext(entry);
       },
       () => {
+        entry.inFlight = -1;
         this.ctx.setTimer(CONTROLLER_RETRY_BACKOFF_US, () => this.sendNext(entry));
       },
     );

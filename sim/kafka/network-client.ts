@@ -101,13 +101,12 @@ export class NetworkClient {
     this.failAll(peer, 'disconnected');
   }
 
-  /** Gives up on every request to `peer` without calling back (the peer is no longer wanted). */
-  abandon(peer: NodeId): void {
-    for (const [correlationId, pending] of [...this.inFlight]) {
-      if (pending.peer !== peer) continue;
-      this.inFlight.delete(correlationId);
-      this.ctx.cancelTimer(pending.timer);
-    }
+  /** Gives up on one request without calling back (its sender no longer wants the answer). */
+  forget(correlationId: number): void {
+    const pending = this.inFlight.get(correlationId);
+    if (pending === undefined) return;
+    this.inFlight.delete(correlationId);
+    this.ctx.cancelTimer(pending.timer);
   }
 
   inFlightTo(peer: NodeId): number {

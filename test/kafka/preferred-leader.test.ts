@@ -49,3 +49,23 @@ describe('a broker that comes back', () => {
     expect(world.events('leader-election').filter((event) => event.kind === 'preferred')).toHaveLength(0);
   });
 });
+
+describe('replicas on the controller broker', () => {
+  it('follow a leader that came back from a power loss, once it leads again', () => {
+    const world = ClusterWorld.build({ brokers: 3, config: { 'leader.imbalance.check.interval.seconds': 10 } });
+    world.runFor('3s');
+    const controller = world.controller()!.id;
+    const [leader, other] = world.brokerIds().filter((id) => id !== controller) as [number, number];
+    world.createTopic({ name: 'orders', partitions: 1, replicationFactor: 3, assignment: [[leader, controller, other]] });
+    // Long enough for the first fetch errors' back-off to be over: every follower has a long poll in flight.
+    world.runFor('5s');
+    world.broker(leader).powerLoss();
+    world.broker(leader).restart('25s');
+    world.runUntil(() => world.leaderOf('orders/0') === leader, '90s', '10ms');
+    for (let batch = 0; batch < 5; batch++) expect(world.produce('orders/0', { records: 10 })!.error).toBe('NONE');
+    world.runFor('1s');
+    const onController = world.broker(controller).server!.replicaManager.partitions.get('orders/0')!;
+    expect(onController.logEndOffset).toBe(world.broker(leader).server!.replicaManager.partitions.get('orders/0')!.logEndOffset);
+    expect(world.partitionState('orders/0')!.isr).toContain(controller);
+  });
+});
