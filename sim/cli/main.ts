@@ -11,6 +11,7 @@ import { packageVersion } from './version.ts';
 import { UsageError, notBuilt } from './usage.ts';
 import { validateCommand } from './validate.ts';
 import { listCommand } from './list.ts';
+import { runCommand, type RunCommandOptions } from './run.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 2;
@@ -36,7 +37,9 @@ function buildProgram(): Command {
     .option('--set <key=value>', 'override a scenario field (repeatable)', collect, [])
     .option('--json', 'print one JSON summary object instead of the story')
     .option('--quiet', 'print nothing but errors; the exit code tells the verdict')
-    .action(() => notBuilt('run', 'issue 8 (scenario language and `sim run`)'));
+    .action((file: string, options: RunCommandOptions) => {
+      process.exitCode = runCommand(file, options);
+    });
 
   program
     .command('validate')

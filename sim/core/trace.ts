@@ -46,6 +46,7 @@ export class Trace {
   private readonly hashing: boolean;
   private readonly writeLevel: Level;
   private readonly hasher = new Fnv1a64();
+  private readonly observers: ((event: TraceEvent) => void)[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -55,6 +56,15 @@ export class Trace {
     this.hashing = options.hash ?? true;
     const detail = options.detail ?? 'standard';
     this.writeLevel = DETAIL_LEVELS.indexOf(detail) as Level;
+  }
+
+  /**
+   * Registers an omniscient observer (the checker's live invariants, the summary folds): it sees
+   * every event at `standard` detail or coarser as it is emitted, whatever the sinks' detail.
+   * Observers only read; they must not change simulated state.
+   */
+  observe(observer: (event: TraceEvent) => void): void {
+    this.observers.push(observer);
   }
 
   /** True when `full`-level events would be written; emitters skip building them otherwise. */
@@ -71,16 +81,18 @@ export class Trace {
   emit(kind: string, fields: object, level: Level = Level.Standard): number {
     const i = this.seq++;
     const write = level <= this.writeLevel && this.sinks.length > 0;
+    const observe = this.observers.length > 0 && level <= Level.Standard;
     const hash = this.hashing && level <= Level.Standard;
-    if (!write && !hash) return i;
+    if (!write && !hash && !observe) return i;
     const t = this.clock.now;
     const body = JSON.stringify(fields);
     const head = `{"i":${i},"t":${t},"k":${JSON.stringify(kind)}`;
     const line = body.length > 2 ? `${head},${body.slice(1)}` : `${head}}`;
     if (hash) this.hasher.updateLine(line);
-    if (write) {
+    if (write || observe) {
       const event = { i, t, k: kind, ...fields } as TraceEvent;
-      for (const sink of this.sinks) sink.accept(line, event);
+      if (write) for (const sink of this.sinks) sink.accept(line, event);
+      if (observe) for (const observer of this.observers) observer(event);
     }
     return i;
   }

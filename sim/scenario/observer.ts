@@ -1,0 +1,173 @@
+// The omniscient observer of a running simulation (DESIGN §9): the one place allowed to read every
+// actor's memory, and only to read. It answers the nemesis's dynamic targets (which broker leads
+// orders/0 now, which is controller), runs the live invariants of sim/check/invariants.ts after
+// every event that can change replication state, and at the end assembles the checker's input:
+// producer histories, every replica's final log and the recorded violations.
+//
+// Partitions touched by an event are marked dirty and examined together by one zero-delay event,
+// so a burst of events at one instant costs one observation per partition.
+
+import type { TraceEvent } from '../core/trace.ts';
+import { brokerNodeId } from '../kafka/broker-config.ts';
+import { decodeState, partitionStatePath } from '../kafka/kafka-zk-ops.ts';
+import type { PartitionState } from '../kafka/election.ts';
+import { InvariantMonitor, type PartitionSnapshot, type ReplicaSnapshot } from '../check/invariants.ts';
+import {
+  producerHistoryInput,
+  replicaFinalLog,
+  type CheckInput,
+  type PartitionFinalState,
+  type RecordedViolation,
+} from '../check/check-input.ts';
+import type { Simulation } from './build.ts';
+
+/** Events after which a partition's replication state may have changed. */
+const REPLICATION_EVENTS = new Set(['leader-election', 'isr-change', 'replica-offsets', 'truncation', 'log-recovered', 'partition-offline']);
+
+export class ClusterObserver {
+  readonly violations: RecordedViolation[] = [];
+  private readonly monitor = new InvariantMonitor();
+  private readonly dirty = new Set<string>();
+  private dirtySinceEvent = -1;
+  private lastControllerEpoch = -1;
+
+  constructor(private readonly sim: Simulation) {
+    sim.trace.observe((event) => this.onEvent(event));
+  }
+
+  /** The broker serving as leader of `name`: running, leading, at the newest epoch; null if none. */
+  leaderOf(name: string): number | null {
+    let leader: number | null = null;
+    let epoch = -1;
+    for (const [id, actor] of this.sim.brokers) {
+      if (!this.running(id)) continue;
+      const partition = actor.current?.replicaManager.partitions.get(name);
+      if (partition === undefined || !partition.isLeader || partition.leaderEpoch <= epoch) continue;
+      leader = id;
+      epoch = partition.leaderEpoch;
+    }
+    return leader;
+  }
+
+  /** The running broker whose controller is active (the newest epoch if several think so). */
+  controllerId(): number | null {
+    let best: number | null = null;
+    let bestEpoch = -1;
+    for (const [id, actor] of this.sim.brokers) {
+      const controller = actor.current?.controller;
+      if (!this.running(id) || controller === undefined || !controller.isActive) continue;
+      const epoch = controller.context?.epoch ?? -1;
+      if (epoch > bestEpoch) {
+        best = id;
+        bestEpoch = epoch;
+      }
+    }
+    return best;
+  }
+
+  /** The partition's state znode in the most advanced ZooKeeper server's tree. */
+  zkState(name: string): PartitionState | null {
+    const path = partitionStatePath(name);
+    let best: PartitionState | null = null;
+    for (const server of this.sim.zookeeper.servers) {
+      const stat = server.db.tree.stat(path);
+      const data = server.db.tree.data(path);
+      if (stat === null || data === null) continue;
+      if (best === null || stat.version > best.zkVersion) best = decodeState(data, stat.version);
+    }
+    return best;
+  }
+
+  /** Everything the post-run checker needs, as plain data. */
+  checkInput(events?: Iterable<TraceEvent>): CheckInput {
+    this.flush();
+    const producers = [...this.sim.producers.values()].map((p) => producerHistoryInput(p.history));
+    const partitions = this.partitionNames().map((name) => this.finalState(name));
+    return { producers, partitions, violations: this.violations, ...(events === undefined ? {} : { trace: events }) };
+  }
+
+  /** Every partition any broker has a replica of, in topic then number order. */
+  partitionNames(): string[] {
+    const names = new Set<string>();
+    for (const actor of this.sim.brokers.values()) {
+      for (const name of actor.current?.replicaManager.partitions.keys() ?? []) names.add(name);
+    }
+    return [...names].sort((a, b) => {
+      const [ta, pa] = splitName(a);
+      const [tb, pb] = splitName(b);
+      return ta === tb ? pa - pb : ta < tb ? -1 : 1;
+    });
+  }
+
+  private finalState(name: string): PartitionFinalState {
+    const zk = this.zkState(name);
+    const isr = new Set(zk?.isr ?? []);
+    const replicas = [];
+    for (const [id, actor] of this.sim.brokers) {
+      const partition = actor.current?.replicaManager.partitions.get(name);
+      if (partition === undefined) continue;
+      replicas.push(replicaFinalLog(id, partition.log, partition.highWatermark, isr.has(id)));
+    }
+    return { partition: name, leader: this.leaderOf(name), replicas };
+  }
+
+  private onEvent(event: TraceEvent): void {
+    if (event.k === 'controller') this.observeControllerEpoch(Number(event.epoch), event);
+    if (!REPLICATION_EVENTS.has(event.k) || typeof event.partition !== 'string') return;
+    if (this.dirty.size === 0) {
+      this.dirtySinceEvent = event.i;
+      this.sim.scheduler.schedule(0, () => this.flush());
+    }
+    this.dirty.add(event.partition);
+  }
+
+  private observeControllerEpoch(epoch: number, event: TraceEvent): void {
+    if (epoch <= this.lastControllerEpoch) return;
+    this.lastControllerEpoch = epoch;
+    for (const violation of this.monitor.observeControllerEpoch(epoch)) {
+      this.violations.push({ ...violation, timeUs: event.t, event: event.i });
+    }
+  }
+
+  /** Examines every dirty partition once. */
+  private flush(): void {
+    if (this.dirty.size === 0) return;
+    const names = [...this.dirty];
+    const event = this.dirtySinceEvent;
+    this.dirty.clear();
+    for (const name of names) {
+      for (const violation of this.monitor.observePartition(this.snapshot(name))) {
+        this.violations.push({ ...violation, timeUs: this.sim.scheduler.now, event });
+      }
+    }
+  }
+
+  private snapshot(name: string): PartitionSnapshot {
+    const replicas: ReplicaSnapshot[] = [];
+    for (const [id, actor] of this.sim.brokers) {
+      if (!this.running(id)) continue;
+      const partition = actor.current?.replicaManager.partitions.get(name);
+      if (partition === undefined) continue;
+      replicas.push({
+        brokerId: id,
+        incarnation: this.sim.world.machine(brokerNodeId(id)).incarnations,
+        role: partition.role,
+        leaderEpoch: partition.leaderEpoch,
+        highWatermark: partition.highWatermark,
+        log: partition.log,
+      });
+    }
+    const zk = this.zkState(name);
+    return zk === null ? { partition: name, replicas } : { partition: name, zk: { leader: zk.leader, leaderEpoch: zk.leaderEpoch, isr: zk.isr }, replicas };
+  }
+
+  private running(id: number): boolean {
+    const state = this.sim.world.machine(brokerNodeId(id)).state;
+    return state === 'up' || state === 'paused';
+  }
+}
+
+function splitName(name: string): [string, number] {
+  const slash = name.lastIndexOf('/');
+  return [name.slice(0, slash), Number(name.slice(slash + 1))];
+}
