@@ -32,13 +32,14 @@ import { LogManager } from './log-manager.ts';
 import { MetadataCache } from './metadata-cache.ts';
 import { NetworkClient, sendOrLoop } from './network-client.ts';
 import type { LogBatch } from './log.ts';
-import { REQUEST_HEADER_BYTES, type BatchPayload, type ControlledShutdownResponse } from './protocol.ts';
+import { REQUEST_HEADER_BYTES, type BatchPayload, type ControlledShutdownResponse, type PartitionName } from './protocol.ts';
 import { FetchPurgatory, ProducePurgatory } from './purgatory.ts';
 import { ReplicaFetcherManager } from './replica-fetcher.ts';
-import { ReplicaManager, type ReplicaManagerParts } from './replica-manager.ts';
+import { ReplicaManager, type PartitionRole, type ReplicaManagerParts } from './replica-manager.ts';
 import { ReplicaRequests } from './replica-requests.ts';
 import { ReplicaTrace } from './replica-trace.ts';
 import { runTask, wait, type Task } from './task.ts';
+import { createTopic, type TopicCreation, type TopicDefinition } from './topic-admin.ts';
 
 export interface BrokerActorOptions {
   readonly settings: BrokerSettings;
@@ -46,7 +47,19 @@ export interface BrokerActorOptions {
   readonly zookeeper: readonly NodeId[];
   /** Ends this broker's process (the world's clean stop); called after a shutdown or a fatal startup. */
   readonly exit?: () => void;
+  /** Components beyond replication (the group coordinator), built for each incarnation. */
+  readonly plugins?: readonly BrokerPluginFactory[];
 }
+
+/** A broker component beyond the replication core, e.g. the group coordinator. */
+export interface BrokerPlugin {
+  /** Handles a request type the core does not know (after its request-handler CPU); true if it did. */
+  handleRequest?(from: NodeId, request: { readonly type: string; readonly correlationId: number }): boolean;
+  /** A partition's role here changed (GroupCoordinator.onElection / onResignation). */
+  onRoleChange?(partition: PartitionName, role: PartitionRole, leaderEpoch: number): void;
+}
+
+export type BrokerPluginFactory = (server: BrokerServer) => BrokerPlugin;
 
 export type BrokerServerState = 'starting' | 'running' | 'shutting-down' | 'stopped';
 
@@ -99,8 +112,10 @@ export class BrokerServer {
   readonly logManager: LogManager;
   readonly replicaManager: ReplicaManager;
   readonly controller: KafkaController;
+  readonly requests: ReplicaRequests;
   private readonly configChanges: ConfigChangeListener;
   private readonly apis: KafkaApis;
+  private readonly plugins: BrokerPlugin[] = [];
   private readonly parts: ReplicaManagerParts;
   private serverState: BrokerServerState = 'starting';
   private epoch = -1;
@@ -124,12 +139,9 @@ export class BrokerServer {
     );
     this.logManager = new LogManager(ctx, id, this.settings.config);
     this.controller = new KafkaController(ctx, this.settings, this.zk, this.network);
-    const send = (to: NodeId, message: object, sizeBytes: number): void => {
-      if (alive()) sendOrLoop(ctx, to, message, sizeBytes, (looped) => this.handleMessage(ctx.id, looped));
-    };
+    const send = (to: NodeId, message: object, sizeBytes: number): void => this.send(to, message, sizeBytes);
     const trace = new ReplicaTrace(ctx, id);
-    let requests: ReplicaRequests | null = null;
-    const fetchPurgatory = new FetchPurgatory(ctx, { canComplete: (f) => requests!.canCompleteFetch(f), complete: (f) => requests!.completeFetch(f) });
+    const fetchPurgatory = new FetchPurgatory(ctx, { canComplete: (f) => this.requests.canCompleteFetch(f), complete: (f) => this.requests.completeFetch(f) });
     this.parts = {
       ctx,
       settings: this.settings,
@@ -142,18 +154,32 @@ export class BrokerServer {
         failed: (partition, detail) => ctx.trace.emit('replica-failed', { broker: id, partition: partition.name, detail }),
       }),
       fetchPurgatory,
-      producePurgatory: new ProducePurgatory(ctx, (to, response) => send(to, response, REQUEST_HEADER_BYTES)),
+      producePurgatory: new ProducePurgatory(ctx),
       trace,
       isrPropagation: null,
+      onRoleChange: (partition, role, leaderEpoch) => {
+        for (const plugin of this.plugins) plugin.onRoleChange?.(partition, role, leaderEpoch);
+      },
     };
     this.replicaManager = new ReplicaManager(this.parts);
     this.configChanges = new ConfigChangeListener(this.zk, (topic, config) => this.replicaManager.setTopicConfig(topic, config), alive);
-    requests = new ReplicaRequests(this.parts, this.replicaManager, send);
+    this.requests = new ReplicaRequests(this.parts, this.replicaManager, send);
     this.parts.isrPropagation = this.isrPropagation(alive);
-    this.apis = new KafkaApis(
-      { ctx, brokerId: id, metadataCache: this.metadataCache, replicaManager: this.replicaManager, requests, controller: this.controller, alive },
-      send,
-    );
+    const apisParts = { ctx, brokerId: id, metadataCache: this.metadataCache, replicaManager: this.replicaManager, requests: this.requests, controller: this.controller, alive };
+    this.apis = new KafkaApis(apisParts, send, (from, request) => this.plugins.some((plugin) => plugin.handleRequest?.(from, request) === true));
+    for (const factory of options.plugins ?? []) this.plugins.push(factory(this));
+  }
+
+  /** Sends a message from this broker (to itself over loopback); nothing once the process is stopping. */
+  send(to: NodeId, message: object, sizeBytes: number): void {
+    if (this.serverState !== 'stopped') sendOrLoop(this.ctx, to, message, sizeBytes, (looped) => this.handleMessage(this.ctx.id, looped));
+  }
+
+  /** AdminZkClient.createTopic run by this broker (Kafka creates internal topics such as __consumer_offsets so). */
+  createTopic(topic: TopicDefinition, done: (result: TopicCreation) => void): void {
+    runTask(createTopic(this.zk, topic, this.ctx.rng.fork(`topic/${topic.name}`)), done, () => this.serverState !== 'stopped', (error) => {
+      done({ ok: false, error: 'INVALID_REPLICATION_FACTOR', detail: error.message });
+    });
   }
 
   get state(): BrokerServerState {

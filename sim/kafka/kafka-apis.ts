@@ -5,6 +5,7 @@
 // the metadata cache; LeaderAndIsr, UpdateMetadata and StopReplica to the replica manager (which
 // fences stale controllers); ControlledShutdown and AlterIsr to this broker's controller, which
 // answers "not the controller" unless it is the active one; InitProducerId from a local counter.
+// Any other request type goes to the broker's plugins (the group coordinator's APIs).
 //
 // Simplified: one request-handler pool for every listener (no separate control-plane listener),
 // no request queue bound other than the pool's (queued.max.requests is not enforced), and
@@ -20,6 +21,7 @@ import {
   REQUEST_HEADER_BYTES,
   type ControllerResponse,
   type KafkaRequest,
+  type ProduceRequest,
 } from './protocol.ts';
 import type { ReplicaManager } from './replica-manager.ts';
 import type { ReplicaRequests, Send } from './replica-requests.ts';
@@ -46,9 +48,26 @@ export function isKafkaResponse(message: unknown): message is { type: string; co
   return typeof type === 'string' && type.endsWith('-response');
 }
 
-export function isKafkaRequest(message: unknown): message is KafkaRequest {
+export function isKafkaRequest(message: unknown): message is { type: string; correlationId: number } {
   const type = (message as { type?: unknown } | null)?.type;
   return typeof type === 'string' && !type.endsWith('-response');
+}
+
+const CORE_REQUESTS: ReadonlySet<string> = new Set<KafkaRequest['type']>([
+  'produce',
+  'fetch',
+  'offsets-for-leader-epoch',
+  'metadata',
+  'leader-and-isr',
+  'update-metadata',
+  'stop-replica',
+  'controlled-shutdown',
+  'alter-isr',
+  'init-producer-id',
+]);
+
+function isCoreRequest(request: { readonly type: string }): request is KafkaRequest {
+  return CORE_REQUESTS.has(request.type);
 }
 
 export class KafkaApis {
@@ -57,14 +76,19 @@ export class KafkaApis {
   constructor(
     private readonly parts: KafkaApisParts,
     private readonly send: Send,
+    /** Broker plugins' turn at a request type the core does not handle. */
+    private readonly other: (from: NodeId, request: { readonly type: string; readonly correlationId: number }) => boolean,
   ) {}
 
   /** A request arrived: it waits for a handler thread, then runs. */
-  receive(from: NodeId, request: KafkaRequest): void {
+  receive(from: NodeId, request: { readonly type: string; readonly correlationId: number }): void {
     const { hardware } = this.parts.ctx;
-    const recordBytes = request.type === 'produce' ? request.batch.sizeBytes : 0;
+    const recordBytes = request.type === 'produce' ? (request as ProduceRequest).batch.sizeBytes : 0;
     const costUs = hardware.requestCpuUs + (recordBytes * hardware.brokerCpuNsPerByte) / 1000;
-    this.parts.ctx.compute(REQUEST_HANDLER_POOL, costUs, () => this.handle(from, request));
+    this.parts.ctx.compute(REQUEST_HANDLER_POOL, costUs, () => {
+      if (isCoreRequest(request)) this.handle(from, request);
+      else this.other(from, request);
+    });
   }
 
   private handle(from: NodeId, request: KafkaRequest): void {

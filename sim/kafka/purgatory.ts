@@ -13,7 +13,8 @@
 //
 // Produce requests: kafka.server.DelayedProduce. The decision of when one completes is
 // produce.ts's `checkCompletion` (the HW passed the batch, or the replica stopped leading); here
-// each waiter remembers who asked, and its request.timeout.ms timer answers REQUEST_TIMED_OUT.
+// each waiter keeps how to answer (a client over the network, or a broker component appending
+// to an internal topic), and its request.timeout.ms timer answers REQUEST_TIMED_OUT.
 
 import { assert } from '../core/assert.ts';
 import type { TimerId } from '../core/scheduler.ts';
@@ -97,9 +98,12 @@ export class FetchPurgatory {
   }
 }
 
+/** Answers one produce request: over the network to a client, or to a broker component. */
+export type ProduceReply = (response: ProduceResponse) => void;
+
 interface WaitingProduce {
   readonly delayed: DelayedProduce;
-  readonly from: NodeId;
+  readonly reply: ProduceReply;
   readonly timer: TimerId;
 }
 
@@ -108,23 +112,19 @@ export class ProducePurgatory {
   private nextId = 1;
   private count = 0;
 
-  constructor(
-    private readonly ctx: ActorContext,
-    /** Sends a completed or expired request's response to whoever asked. */
-    private readonly respond: (to: NodeId, response: ProduceResponse) => void,
-  ) {}
+  constructor(private readonly ctx: ActorContext) {}
 
   get size(): number {
     return this.count;
   }
 
-  watch(from: NodeId, delayed: DelayedProduce): void {
+  watch(delayed: DelayedProduce, reply: ProduceReply): void {
     assert(this.count < MAX_DELAYED_PRODUCES, () => `${this.ctx.id}: more than ${MAX_DELAYED_PRODUCES} produce requests waiting`);
     const id = this.nextId++;
     const timer = this.ctx.setTimer(Math.max(0, delayed.deadlineUs - this.ctx.now), () => this.expire(delayed.partition, id));
     let waiting = this.byPartition.get(delayed.partition);
     if (waiting === undefined) this.byPartition.set(delayed.partition, (waiting = new Map()));
-    waiting.set(id, { delayed, from, timer });
+    waiting.set(id, { delayed, reply, timer });
     this.count++;
   }
 
@@ -136,7 +136,7 @@ export class ProducePurgatory {
       const response = checkCompletion(entry.delayed, partition);
       if (response === undefined) continue;
       this.remove(name, id);
-      this.respond(entry.from, response);
+      entry.reply(response);
     }
   }
 
@@ -146,7 +146,7 @@ export class ProducePurgatory {
     if (entry === undefined) return;
     this.remove(name, id);
     const { delayed } = entry;
-    this.respond(entry.from, {
+    entry.reply({
       type: 'produce-response',
       correlationId: delayed.correlationId,
       partition: delayed.partition,

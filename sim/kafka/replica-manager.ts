@@ -51,7 +51,11 @@ export interface ReplicaManagerParts {
   readonly trace: ReplicaTrace;
   /** Set once the broker has built it (it needs the hooks below). */
   isrPropagation: IsrPropagation | null;
+  /** A partition became leader or follower here, or stopped (for broker plugins). */
+  readonly onRoleChange: (partition: PartitionName, role: PartitionRole, leaderEpoch: number) => void;
 }
+
+export type PartitionRole = 'leader' | 'follower' | 'stopped';
 
 export class ReplicaManager {
   readonly partitions = new Map<PartitionName, Partition>();
@@ -107,6 +111,7 @@ export class ReplicaManager {
       this.parts.trace.leaderAndIsr(state, request.controllerId, request.controllerEpoch, outcome.kind);
       this.parts.trace.offsetsChanged(partition);
       this.settle(partition.name);
+      this.parts.onRoleChange(partition.name, outcome.kind, partition.leaderEpoch);
       return { partition: state.partition, error: ErrorCode.NONE };
     });
     this.startHighWatermarkCheckpoints();
@@ -120,7 +125,9 @@ export class ReplicaManager {
     }
     for (const name of request.partitions) {
       this.parts.fetchers.remove(name);
-      this.partitions.get(name)?.stop();
+      const partition = this.partitions.get(name);
+      partition?.stop();
+      if (partition !== undefined) this.parts.onRoleChange(name, 'stopped', partition.leaderEpoch);
       if (request.deletePartitions) {
         this.partitions.delete(name);
         this.parts.logManager.deleteLog(name);

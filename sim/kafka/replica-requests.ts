@@ -18,7 +18,7 @@ import type { NodeId } from '../hw/actor.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
 import type { Partition } from './partition.ts';
 import { handleProduce } from './produce.ts';
-import type { DelayedFetch } from './purgatory.ts';
+import type { DelayedFetch, ProduceReply } from './purgatory.ts';
 import {
   ErrorCode,
   PARTITION_ENTRY_BYTES,
@@ -41,8 +41,21 @@ export class ReplicaRequests {
     private readonly send: Send,
   ) {}
 
-  /** ReplicaManager.appendRecords for one produce request. */
+  /** A client's produce request, answered over the network. */
   produce(from: NodeId, request: ProduceRequest): void {
+    this.appendRecords(
+      request,
+      (response) => this.send(from, response, REQUEST_HEADER_BYTES),
+      () => this.parts.ctx.closeConnection(from),
+    );
+  }
+
+  /**
+   * ReplicaManager.appendRecords for one partition's batch: `reply` gets the answer (never, for
+   * acks=0 without error); `closeConnection` runs for an acks=0 request that failed. A broker
+   * component (the group coordinator writing __consumer_offsets) calls this directly.
+   */
+  appendRecords(request: ProduceRequest, reply: ProduceReply, closeConnection: () => void = () => undefined): void {
     const { ctx, logManager, trace } = this.parts;
     const partition = this.manager.partitions.get(request.partition);
     const decision = handleProduce(partition, request, ctx.now);
@@ -55,16 +68,15 @@ export class ReplicaRequests {
     if (decision.highWatermarkChanged) this.manager.settle(request.partition);
     switch (decision.kind) {
       case 'respond': {
-        const answer = (): void => this.send(from, decision.response, REQUEST_HEADER_BYTES);
-        if (blockedUs > 0) ctx.setTimer(Math.ceil(blockedUs), answer);
-        else answer();
+        if (blockedUs > 0) ctx.setTimer(Math.ceil(blockedUs), () => reply(decision.response));
+        else reply(decision.response);
         return;
       }
       case 'no-response':
-        if (decision.closeConnection) ctx.closeConnection(from);
+        if (decision.closeConnection) closeConnection();
         return;
       case 'wait':
-        this.parts.producePurgatory.watch(from, decision.delayed);
+        this.parts.producePurgatory.watch(decision.delayed, reply);
         return;
     }
   }

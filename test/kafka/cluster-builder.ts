@@ -20,7 +20,7 @@ import { MemorySink, Trace, type DetailLevel, type TraceEvent } from '../../sim/
 import type { Actor, ActorContext, NodeId } from '../../sim/hw/actor.ts';
 import type { HardwareProfile } from '../../sim/hw/profiles.ts';
 import { World } from '../../sim/hw/world.ts';
-import { BrokerActor, type BrokerServer } from '../../sim/kafka/broker.ts';
+import { BrokerActor, type BrokerPluginFactory, type BrokerServer } from '../../sim/kafka/broker.ts';
 import {
   brokerNodeId,
   brokerSettings,
@@ -53,6 +53,8 @@ export interface ClusterOptions {
   /** Racks become broker.rack (rack-aware assignment); off, brokers register without one. */
   readonly rackAware?: boolean;
   readonly hardware?: HardwareProfile | string;
+  /** Broker components beyond replication (the group coordinator), per incarnation. */
+  readonly plugins?: readonly BrokerPluginFactory[];
   /** Trace detail (default `full`, so tests see every LeaderAndIsr a broker applies). */
   readonly detail?: DetailLevel;
 }
@@ -170,7 +172,7 @@ export class ClusterWorld {
         isrPropagation: options.isrPropagation ?? 'alter-isr',
         costs: options.costs ?? {},
       });
-      const actor = new BrokerActor({ settings, zookeeper, exit: () => this.world.stop(brokerNodeId(id)) });
+      const actor = new BrokerActor({ settings, zookeeper, exit: () => this.world.stop(brokerNodeId(id)), plugins: options.plugins ?? [] });
       this.brokers.set(id, actor);
       this.addMachine(brokerNodeId(id), rack, actor);
     }
