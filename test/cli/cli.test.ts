@@ -1,7 +1,7 @@
 // The `sim` command as a user runs it: a child process, its exit code and its output.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -59,5 +59,41 @@ describe('sim CLI', () => {
     const { status, stdout } = sim(['validate', path]);
     expect(status).toBe(0);
     expect(stdout).toContain('ok — 3 brokers, 1 topics');
+  });
+});
+
+describe('sim run', () => {
+  it('runs the quick-start scenario, writes a trace with a header and an end line, and exits 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-run-'));
+    const out = join(dir, 'run.ndjson');
+    const scenario = new URL('../../scenarios/leader-failover.yaml', import.meta.url).pathname;
+    const { status, stdout } = sim(['run', scenario, '--out', out, '--json']);
+    expect(status).toBe(0);
+    const summary = JSON.parse(stdout) as { traceHash: string; ok: boolean; anomalies: { lostAckedWrites: number } };
+    expect(summary.ok).toBe(true);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    const header = JSON.parse(lines[0]!) as { format: string; version: number; seed: number };
+    expect(header).toMatchObject({ format: 'kafka-sim-trace', version: 1, seed: 42 });
+    const end = JSON.parse(lines.at(-1)!) as { k: string; traceHash: string };
+    expect(end.k).toBe('end');
+    expect(end.traceHash).toBe(summary.traceHash);
+    expect(readdirSync(dir)).toEqual(['run.ndjson']);
+  });
+
+  it('exits 1 when an expectation fails, and says which', () => {
+    const scenario = new URL('../../scenarios/leader-failover.yaml', import.meta.url).pathname;
+    const dir = mkdtempSync(join(tmpdir(), 'sim-run-'));
+    const path = join(dir, 'strict.yaml');
+    writeFileSync(path, readFileSync(scenario, 'utf8').replace('leaderElections: {atLeast: 1}', 'leaderElections: 0'));
+    const { status, stdout } = sim(['run', path, '--out', join(dir, 't.ndjson')]);
+    expect(status).toBe(1);
+    expect(stdout).toMatch(/FAIL\s+leaderElections/);
+    expect(stdout).toContain('verdict: FAILED');
+  });
+
+  it('a bad --detail or --seed is a usage error', () => {
+    const scenario = new URL('../../scenarios/leader-failover.yaml', import.meta.url).pathname;
+    expect(sim(['run', scenario, '--detail', 'loud']).status).toBe(2);
+    expect(sim(['run', scenario, '--seed', 'abc']).stderr).toContain('--seed must be a non-negative integer');
   });
 });
