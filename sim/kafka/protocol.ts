@@ -350,3 +350,233 @@ export function batchesBytes(batches: readonly WireBatch[]): number {
   for (const batch of batches) total += batch.sizeBytes;
   return total;
 }
+
+// ---- Consumer groups and consumer offsets ------------------------------------------------------
+//
+// FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit and OffsetFetch (the
+// group coordinator's APIs, kafka.coordinator.group.GroupCoordinator), and ListOffsets, which a
+// consumer sends to a partition leader for auto.offset.reset. The embedded consumer protocol
+// (ConsumerProtocolSubscription / ConsumerProtocolAssignment) travels as plain data rather than
+// as opaque bytes. Simplified: one group per request, no static membership (group.instance.id), no
+// transactional offsets, ListOffsets by the two special timestamps only (earliest, latest).
+
+/** Group errors that are not in the ErrorCode table above (Errors.java). */
+export const GroupErrorCode = {
+  INVALID_SESSION_TIMEOUT: 'INVALID_SESSION_TIMEOUT',
+  INCONSISTENT_GROUP_PROTOCOL: 'INCONSISTENT_GROUP_PROTOCOL',
+  GROUP_ID_NOT_FOUND: 'GROUP_ID_NOT_FOUND',
+} as const;
+export type GroupErrorCode = (typeof GroupErrorCode)[keyof typeof GroupErrorCode];
+
+/** What a group API answers with. */
+export type GroupError = ErrorCode | GroupErrorCode;
+
+/** ConsumerProtocolSubscription (v2): what a member brings to a JoinGroup. */
+export interface ConsumerSubscription {
+  topics: string[];
+  /** KIP-429: partitions the member owns now (cooperative) or owned last (sticky's user data). */
+  ownedPartitions: PartitionName[];
+  /** The generation `ownedPartitions` belong to (-1: none). */
+  generation: number;
+}
+
+/** ConsumerProtocolAssignment: what the leader hands one member through SyncGroup. */
+export interface ConsumerAssignment {
+  partitions: PartitionName[];
+}
+
+export interface FindCoordinatorRequest {
+  type: 'find-coordinator';
+  correlationId: number;
+  /** The group id (key type GROUP). */
+  key: string;
+}
+
+export interface FindCoordinatorResponse {
+  type: 'find-coordinator-response';
+  correlationId: number;
+  error: GroupError;
+  /** The coordinator's broker id; -1 with an error. */
+  nodeId: number;
+}
+
+export interface JoinGroupRequest {
+  type: 'join-group';
+  correlationId: number;
+  groupId: string;
+  sessionTimeoutMs: number;
+  /** max.poll.interval.ms: how long the coordinator waits for every member to rejoin. */
+  rebalanceTimeoutMs: number;
+  /** '' for a member joining for the first time (KIP-394 then hands it an id). */
+  memberId: string;
+  clientId: string;
+  protocolType: string;
+  /** Assignor names in the member's order of preference, each with the member's subscription. */
+  protocols: { name: string; metadata: ConsumerSubscription }[];
+}
+
+export interface JoinGroupResponse {
+  type: 'join-group-response';
+  correlationId: number;
+  error: GroupError;
+  generationId: number;
+  protocolName: string | null;
+  leader: string;
+  memberId: string;
+  /** Every member's subscription for the chosen protocol: only in the leader's response. */
+  members: { memberId: string; metadata: ConsumerSubscription }[];
+}
+
+export interface SyncGroupRequest {
+  type: 'sync-group';
+  correlationId: number;
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  /** The leader's assignment for every member; empty from the other members. */
+  assignments: { memberId: string; assignment: ConsumerAssignment }[];
+}
+
+export interface SyncGroupResponse {
+  type: 'sync-group-response';
+  correlationId: number;
+  error: GroupError;
+  assignment: ConsumerAssignment;
+}
+
+export interface HeartbeatRequest {
+  type: 'heartbeat';
+  correlationId: number;
+  groupId: string;
+  generationId: number;
+  memberId: string;
+}
+
+export interface HeartbeatResponse {
+  type: 'heartbeat-response';
+  correlationId: number;
+  error: GroupError;
+}
+
+export interface LeaveGroupRequest {
+  type: 'leave-group';
+  correlationId: number;
+  groupId: string;
+  memberId: string;
+}
+
+export interface LeaveGroupResponse {
+  type: 'leave-group-response';
+  correlationId: number;
+  error: GroupError;
+}
+
+export interface OffsetCommitRequest {
+  type: 'offset-commit';
+  correlationId: number;
+  groupId: string;
+  /** -1 with memberId '' for a consumer outside group management (assign()). */
+  generationId: number;
+  memberId: string;
+  offsets: { partition: PartitionName; offset: number }[];
+}
+
+export interface OffsetCommitResponse {
+  type: 'offset-commit-response';
+  correlationId: number;
+  partitions: { partition: PartitionName; error: GroupError }[];
+}
+
+export interface OffsetFetchRequest {
+  type: 'offset-fetch';
+  correlationId: number;
+  groupId: string;
+  partitions: PartitionName[];
+}
+
+export interface OffsetFetchResponse {
+  type: 'offset-fetch-response';
+  correlationId: number;
+  error: GroupError;
+  /** offset -1: nothing committed for that partition. */
+  partitions: { partition: PartitionName; offset: number; error: GroupError }[];
+}
+
+/** ListOffsetsRequest's special timestamps (ListOffsetsRequest.EARLIEST_TIMESTAMP / LATEST_TIMESTAMP). */
+export const EARLIEST_TIMESTAMP = -2;
+export const LATEST_TIMESTAMP = -1;
+
+export interface ListOffsetsRequest {
+  type: 'list-offsets';
+  correlationId: number;
+  /** -1 for a consumer (which is then answered from the high watermark, READ_UNCOMMITTED). */
+  replicaId: number;
+  partitions: { partition: PartitionName; currentLeaderEpoch: number; timestamp: typeof EARLIEST_TIMESTAMP | typeof LATEST_TIMESTAMP }[];
+}
+
+export interface ListOffsetsResponse {
+  type: 'list-offsets-response';
+  correlationId: number;
+  partitions: { partition: PartitionName; error: ErrorCode; offset: number; leaderEpoch: number }[];
+}
+
+/** Requests a broker's group coordinator or consumer-facing APIs handle. */
+export type GroupRequest =
+  | FindCoordinatorRequest
+  | JoinGroupRequest
+  | SyncGroupRequest
+  | HeartbeatRequest
+  | LeaveGroupRequest
+  | OffsetCommitRequest
+  | OffsetFetchRequest
+  | ListOffsetsRequest;
+
+export type GroupResponse =
+  | FindCoordinatorResponse
+  | JoinGroupResponse
+  | SyncGroupResponse
+  | HeartbeatResponse
+  | LeaveGroupResponse
+  | OffsetCommitResponse
+  | OffsetFetchResponse
+  | ListOffsetsResponse;
+
+const GROUP_REQUEST_TYPES: ReadonlySet<string> = new Set<GroupRequest['type']>([
+  'find-coordinator',
+  'join-group',
+  'sync-group',
+  'heartbeat',
+  'leave-group',
+  'offset-commit',
+  'offset-fetch',
+  'list-offsets',
+]);
+
+export function isGroupRequest(message: unknown): message is GroupRequest {
+  const type = (message as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && GROUP_REQUEST_TYPES.has(type);
+}
+
+/**
+ * The group metadata record as the coordinator stores it (GroupMetadataManager's group metadata
+ * value): the GroupMetadataRecord fields plus what a coordinator taking over needs to carry on
+ * without a rebalance — the protocol, the leader, and each member's subscription and assignment.
+ */
+export interface StoredGroupMetadata extends GroupMetadataRecord {
+  protocolType: string;
+  protocolName: string | null;
+  leader: string | null;
+  memberStates: {
+    memberId: string;
+    clientId: string;
+    sessionTimeoutMs: number;
+    rebalanceTimeoutMs: number;
+    subscription: ConsumerSubscription;
+    assignment: ConsumerAssignment;
+  }[];
+}
+
+/** Bytes of a group request or response on the wire: a header plus one entry per partition or member. */
+export function groupMessageBytes(entries: number): number {
+  return REQUEST_HEADER_BYTES + PARTITION_ENTRY_BYTES * entries;
+}
