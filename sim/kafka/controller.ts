@@ -209,14 +209,14 @@ export class KafkaController {
     const socketTimeoutMs = this.settings.config['controller.socket.timeout.ms'];
     const channel = new ControllerChannelManager(this.ctx, this.network, this.settings.id, epoch, socketTimeoutMs);
     this.env = { ctx: this.ctx, settings: this.settings, zk: this.zk, context, channel };
-    this.ctx.trace.emit('controller', { controller: this.settings.id, epoch });
+    this.ctx.trace.emit('controller', { broker: this.settings.id, epoch });
   }
 
   /** onControllerResignation. */
   private resign(): void {
     const env = this.env;
     if (env === null) return;
-    this.ctx.trace.emit('controller-resigned', { controller: this.settings.id, epoch: env.context.epoch });
+    this.ctx.trace.emit('controller-resigned', { broker: this.settings.id, epoch: env.context.epoch });
     env.channel.shutdown();
     if (this.rebalanceTimer !== null) this.ctx.cancelTimer(this.rebalanceTimer);
     this.rebalanceTimer = null;

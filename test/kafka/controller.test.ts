@@ -80,7 +80,7 @@ describe('controller election', () => {
     cluster.broker(old.id).pause('30s');
     cluster.runUntil(() => cluster.controller() !== null && cluster.controller()!.id !== old.id, '40s');
     cluster.runFor('20s');
-    const resigned = cluster.events('controller-resigned').filter((event) => event.controller === old.id);
+    const resigned = cluster.events('controller-resigned').filter((event) => event.broker === old.id);
     expect(resigned).toHaveLength(1);
     expect(cluster.controller()!.epoch).toBe(old.epoch + 1);
     expect(cluster.broker(old.id).server!.replicaManager.controllerEpoch).toBe(old.epoch + 1);

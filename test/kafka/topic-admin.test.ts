@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { ClusterWorld } from './cluster-builder.ts';
 import { brokerNodeId } from '../../sim/kafka/broker-config.ts';
 import { ErrorCode, type MetadataResponse } from '../../sim/kafka/protocol.ts';
+import { checkEventFields } from '../../sim/trace/format.ts';
 
 describe('topic creation through ZooKeeper', () => {
   it('places replicas rack-aware when every broker registered a rack, and every partition gets its preferred leader', () => {
@@ -92,5 +93,26 @@ describe('determinism', () => {
     };
     expect(run(7)).toBe(run(7));
     expect(run(7)).not.toBe(run(8));
+  });
+});
+
+describe('trace contract', () => {
+  it('every broker and controller event emitted through failures carries the fields sim/trace/format.ts requires of its kind', () => {
+    const world = ClusterWorld.build({ brokers: 3 });
+    world.runFor('3s');
+    world.createTopic({ name: 'orders', partitions: 3, replicationFactor: 3 });
+    for (let batch = 0; batch < 10; batch++) world.produce('orders/0', { records: 5 });
+    const controller = world.controller()!.id;
+    world.broker(controller).crash();
+    world.runFor('30s');
+    world.broker(world.brokerIds().find((id) => id !== controller)!).shutdown();
+    world.runFor('10s');
+    const brokerKinds = new Set([
+      'broker-registered', 'broker-session-expired', 'controller', 'controller-resigned', 'leader-election', 'partition-offline',
+      'isr-change', 'leader-and-isr', 'truncation', 'log-recovered', 'replica-offsets', 'topic-created',
+    ]);
+    const ours = world.sink.events.filter((event) => brokerKinds.has(event.k));
+    expect(new Set(ours.map((event) => event.k)).size).toBeGreaterThanOrEqual(8);
+    expect(ours.map(checkEventFields).filter((problem) => problem !== null)).toEqual([]);
   });
 });
