@@ -61,3 +61,40 @@ describe('log durability through the disk model', () => {
     expect(world.events('log-recovered')[0]).toMatchObject({ fromLogEndOffset: 60, toLogEndOffset: 50, removedRecords: 10 });
   });
 });
+
+describe('the last replica standing (FIDELITY A8 and A9), end to end', () => {
+  /** 50 records acked with acks=all and min.insync.replicas=2; both followers die; then the last ISR member goes down `how`. */
+  function lastStanding(how: 'powerLoss' | 'crash'): { world: ClusterWorld; ids: number[] } {
+    const world = ClusterWorld.build({ brokers: 4, config: { 'min.insync.replicas': 2 } });
+    world.runFor('3s');
+    const [a, b, c] = world.brokerIds().filter((id) => id !== world.controller()!.id) as [number, number, number];
+    world.createTopic({ name: 'orders', partitions: 1, replicationFactor: 3, assignment: [[b, a, c]] });
+    world.runFor('3s');
+    for (let batch = 0; batch < 5; batch++) expect(world.produce('orders/0', { records: 10 })!.error).toBe('NONE');
+    world.runFor('1s');
+    world.broker(a).crash();
+    world.broker(c).crash();
+    world.runUntil(() => world.partitionState('orders/0')!.isr.length === 1, '30s');
+    world.broker(b)[how]();
+    world.broker(b).restart('25s');
+    world.runFor('27s');
+    world.broker(a).restart();
+    world.broker(c).restart();
+    world.runFor('20s');
+    return { world, ids: [a, b, c] };
+  }
+
+  it('power loss: the last ISR member comes back with less, is elected (the ISR was never emptied), and the others truncate to it', () => {
+    const { world, ids } = lastStanding('powerLoss');
+    const [a, b, c] = ids as [number, number, number];
+    expect(world.events('leader-election').at(-1)).toMatchObject({ newLeader: b, kind: 'clean', fromIsr: [b] });
+    for (const id of [a, b, c]) expect(logEnd(world, id)).toBe(0);
+    expect(world.events('truncation').map((event) => event.broker).sort()).toEqual([a, c].sort());
+  });
+
+  it('crash: nothing is lost, the page cache had it all', () => {
+    const { world, ids } = lastStanding('crash');
+    for (const id of ids) expect(logEnd(world, id)).toBe(50);
+    expect(world.events('truncation').filter((event) => (event.removedRecords as number) > 0)).toHaveLength(0);
+  });
+});
