@@ -14,8 +14,25 @@
 // - AutoPreferredReplicaLeaderElection: every leader.imbalance.check.interval.seconds, for each
 //   broker, if more than leader.imbalance.per.broker.percentage of the partitions it prefers are
 //   led by others, elect it back where it is live and in the ISR.
+// - ControlledShutdown (doControlledShutdown): a broker about to stop asks the controller to move
+//   its leaderships first. The controller marks it shutting down; for each of its partitions with
+//   more than one replica, if it leads, a new leader is elected with the controlled-shutdown
+//   strategy (the first live ISR replica that is not stopping; the ISR drops the stopping broker);
+//   if it follows, it is sent StopReplica and removed from the ISR. The answer lists the
+//   partitions it still leads — those with no other ISR member, and every single-replica
+//   partition — and the broker retries until none remain or it runs out of
+//   controlled.shutdown.max.retries. Each move costs an election on the controller's thread (B7: a
+//   few ms per partition), but the old leader keeps serving until the batch's LeaderAndIsr
+//   arrives, so each partition is unavailable for milliseconds, not for a session timeout.
 
-import { ErrorCode, type AlterIsrRequest, type AlterIsrResponse, type PartitionName } from './protocol.ts';
+import {
+  ErrorCode,
+  type AlterIsrRequest,
+  type AlterIsrResponse,
+  type ControlledShutdownRequest,
+  type ControlledShutdownResponse,
+  type PartitionName,
+} from './protocol.ts';
 import { NO_LEADER, type LeaderAndIsr } from './election.ts';
 import type { ControllerPartition, LiveBroker } from './controller-context.ts';
 import { emit, newBatch, sendUpdateMetadata, type ControllerEnv } from './controller-env.ts';
@@ -190,4 +207,36 @@ export function* checkAndTriggerAutoLeaderRebalance(env: ControllerEnv): Task<vo
     yield* electLeaders(env, candidates, 'preferred', 'preferred-rebalance', batch);
     batch.send(env.channel);
   }
+}
+
+/** KafkaController.doControlledShutdown. */
+export function* processControlledShutdown(env: ControllerEnv, request: ControlledShutdownRequest): Task<ControlledShutdownResponse> {
+  const { context } = env;
+  const id = request.brokerId;
+  const respond = (error: ErrorCode, remaining: string[] = []): ControlledShutdownResponse => ({
+    type: 'controlled-shutdown-response',
+    correlationId: request.correlationId,
+    error,
+    remainingPartitions: remaining,
+  });
+  const registered = context.liveOrShuttingDown.get(id);
+  // StaleBrokerEpochException and BrokerNotAvailableException both end the attempt.
+  if (registered === undefined || request.brokerEpoch < registered.brokerEpoch) return respond(ErrorCode.BROKER_NOT_AVAILABLE);
+  context.shuttingDown.add(id);
+  const toActOn = context.partitionsOnBroker(id).filter((partition) => partition.replicas.length > 1 && partition.state !== undefined);
+  const led = toActOn.filter((partition) => partition.state!.leader === id);
+  const followed = toActOn.filter((partition) => partition.state!.leader !== id);
+  emit(env, 'controlled-shutdown', { broker: id, leaderships: led.length, followerships: followed.length });
+  const elections = newBatch(env);
+  yield* electLeaders(env, led, 'controlled-shutdown', 'controlled-shutdown', elections);
+  elections.send(env.channel);
+  // The stopping broker stops following first; then it leaves those partitions' ISRs.
+  const stops = newBatch(env);
+  for (const partition of followed) stops.addStopReplica([id], partition.name);
+  stops.send(env.channel);
+  const removals = newBatch(env);
+  yield* takeReplicasOffline(env, id, followed, 'controlled-shutdown', removals);
+  removals.send(env.channel);
+  const remaining = context.partitionsLedBy(id).map((partition) => partition.name);
+  return respond(ErrorCode.NONE, remaining);
 }

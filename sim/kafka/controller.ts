@@ -28,11 +28,11 @@ import {
   checkAndTriggerAutoLeaderRebalance,
   processAlterIsr,
   processBrokerChange,
+  processControlledShutdown,
   processIsrChangeNotification,
   processTopicChange,
 } from './controller-events.ts';
 import { onControllerFailover } from './controller-failover.ts';
-import { processControlledShutdown } from './controller-shutdown.ts';
 import type { KafkaZkClient } from './kafka-zk-client.ts';
 import { ControllerMovedError, getControllerId, registerControllerAndIncrementEpoch } from './kafka-zk-ops.ts';
 import type { NetworkClient } from './network-client.ts';
