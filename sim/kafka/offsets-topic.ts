@@ -94,18 +94,23 @@ export class GroupMetadataManager {
     return this.owned.has(this.partitionFor(groupId));
   }
 
-  /**
-   * onElection / onResignation for every offsets partition whose leadership changed here. As in
-   * Kafka, a partition this broker already leads is not reloaded when only its epoch moves.
-   */
+  /** Re-reads every offsets partition's role here (tests; the broker reports changes one by one). */
   onLeadershipChanges(): void {
     for (let index = 0; index < this.partitionCount; index++) {
       const replica = this.log.replica(index);
-      const leads = replica !== undefined && replica.isLeader;
-      const ours = this.owned.has(index) || this.loading.has(index);
-      if (leads && !ours) this.elect(index);
-      else if (!leads && ours) this.resign(index);
+      this.onRoleChange(index, replica !== undefined && replica.isLeader);
     }
+  }
+
+  /**
+   * onElection / onResignation of one offsets partition. As in Kafka, a partition this broker
+   * already leads is not reloaded when only its epoch moves.
+   */
+  onRoleChange(index: number, leads: boolean): void {
+    if (index < 0 || index >= this.partitionCount) return;
+    const ours = this.owned.has(index) || this.loading.has(index);
+    if (leads && !ours) this.elect(index);
+    else if (!leads && ours) this.resign(index);
   }
 
   /** storeGroup: the group's metadata with `assignments`, replicated; `done` gets the mapped error. */

@@ -22,6 +22,9 @@ import { ScriptedActor, buildWorld, type TestWorld } from '../hw/harness.ts';
 
 export const GROUP = 'billing';
 
+/** A coordinator request as the harness takes it: the correlation id is added for you. */
+type Unnumbered<T> = T extends unknown ? Omit<T, 'correlationId'> : never;
+
 /** __consumer_offsets as a list of batches per partition, led here or not. */
 export class FakeOffsetsLog implements OffsetsLog {
   readonly batches = new Map<number, { sizeBytes: number; payload: BatchPayload }[]>();
@@ -90,7 +93,7 @@ export class CoordinatorHarness {
     return this;
   }
 
-  send<T extends GroupResponse>(request: Omit<CoordinatorRequest, 'correlationId'>): Answer<T> {
+  send<T extends GroupResponse>(request: Unnumbered<CoordinatorRequest>): Answer<T> {
     const answer = new Answer<T>();
     const full = { ...request, correlationId: ++this.correlationId } as CoordinatorRequest;
     this.coordinator.handle(full, (response) => {
