@@ -10,7 +10,7 @@ import { checkRun, type CheckReport } from '../../sim/check/checkers.ts';
 import { replicaFinalLog, producerHistoryInput, type PartitionFinalState } from '../../sim/check/check-input.ts';
 import type { ConsumerGroupSpec } from '../../sim/clients/consumer-config.ts';
 import { consumerGroup, consumerGroupHistory } from '../../sim/clients/consumer-group.ts';
-import type { Consumer } from '../../sim/clients/consumer.ts';
+import { Consumer } from '../../sim/clients/consumer.ts';
 import type { LoadSpec } from '../../sim/clients/load.ts';
 import { Producer } from '../../sim/clients/producer.ts';
 import { brokerNodeId, type KafkaBrokerConfig } from '../../sim/kafka/broker-config.ts';
@@ -105,6 +105,27 @@ export class GroupWorld {
       config: { 'auto.offset.reset': 'earliest', 'session.timeout.ms': 10_000, ...(options.group?.config ?? {}) },
     };
     return new GroupWorld(cluster, spec, partitions, producer);
+  }
+
+  /** Scale up: one more member, started now. */
+  join(): Consumer {
+    const { spec, cluster } = this;
+    const member: Consumer = new Consumer({
+      group: spec.group,
+      index: this.members.length,
+      topics: spec.topics,
+      processingUs: spec.processingUs,
+      commit: spec.commit,
+      startUs: cluster.nowUs,
+      stopUs: spec.stopUs,
+      config: spec.config,
+      bootstrap: cluster.brokerIds().map(brokerNodeId),
+      exit: () => cluster.world.stop(member.nodeId),
+    });
+    this.members.push(member);
+    cluster.world.addMachine({ id: member.nodeId, rack: 'r1', actor: member });
+    cluster.world.start(member.nodeId);
+    return member;
   }
 
   member(index: number): MemberHandle {
