@@ -15,7 +15,7 @@
 
 import { Float64Column } from './column.ts';
 import type { TraceEvent, TraceHeader } from './format.ts';
-import { ClusterFold } from './reduce.ts';
+import { ClusterFold, type LiveView } from './reduce.ts';
 import type { ClusterState } from './state.ts';
 
 export interface EventSource {
@@ -32,7 +32,7 @@ export interface SeekIndexOptions {
 export class SeekIndex {
   private readonly times = new Float64Column(4096);
   private readonly seqs = new Float64Column(4096);
-  private readonly live: ClusterFold;
+  private readonly liveFold: ClusterFold;
   private readonly keyframes: ClusterState[] = [];
   private readonly keyframePositions = new Float64Column(64);
   private readonly minInterval: number;
@@ -46,8 +46,8 @@ export class SeekIndex {
     options: SeekIndexOptions = {},
   ) {
     this.minInterval = Math.max(1, options.keyframeEvery ?? DEFAULT_KEYFRAME_EVERY);
-    this.live = new ClusterFold(header);
-    this.addKeyframe(this.live.snapshot());
+    this.liveFold = new ClusterFold(header);
+    this.addKeyframe(this.liveFold.snapshot());
     this.nextKeyframeAt = this.minInterval;
   }
 
@@ -64,17 +64,17 @@ export class SeekIndex {
   append(event: TraceEvent): void {
     this.times.push(event.t);
     this.seqs.push(event.i);
-    this.live.apply(event);
-    if (this.live.position >= this.nextKeyframeAt) {
-      const snapshot = this.live.snapshot();
+    this.liveFold.apply(event);
+    if (this.liveFold.position >= this.nextKeyframeAt) {
+      const snapshot = this.liveFold.snapshot();
       this.addKeyframe(snapshot);
-      this.nextKeyframeAt = this.live.position + Math.max(this.minInterval, entityCount(snapshot));
+      this.nextKeyframeAt = this.liveFold.position + Math.max(this.minInterval, entityCount(snapshot));
     }
   }
 
   /** The state after every indexed event. */
   finalState(): ClusterState {
-    return this.live.snapshot();
+    return this.liveFold.snapshot();
   }
 
   /** The time of the event at `position`, NaN outside the trace. */
@@ -90,6 +90,16 @@ export class SeekIndex {
   /** How many events happened at or before `timeUs`: the position a seek to that time lands on. */
   positionAtTime(timeUs: number): number {
     return this.times.upperBound(timeUs);
+  }
+
+  /** How many events have a sequence number up to `seq`: the position that has just applied it. */
+  positionAtSeq(seq: number): number {
+    return this.seqs.upperBound(seq);
+  }
+
+  /** The live fold's state after the last indexed event, without copying (see ClusterFold.live). */
+  get live(): LiveView {
+    return this.liveFold.live;
   }
 
   /** The position of the event numbered `seq`, or -1 when the trace has none (a full-detail number). */

@@ -125,6 +125,7 @@ function anomaly(working: Working, event: EventOf<'anomaly'>): void {
     kind: event.kind,
     verdict: typeof event.verdict === 'string' ? event.verdict : null,
     partition: typeof event.partition === 'string' ? event.partition : null,
+    count: typeof event.count === 'number' ? event.count : null,
     detail: typeof event.detail === 'string' ? event.detail : event.kind,
     explanation: { text: typeof explanation.text === 'string' ? explanation.text : '', events },
   });

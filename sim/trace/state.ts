@@ -171,6 +171,8 @@ export interface AnomalyState {
   readonly kind: string;
   readonly verdict: string | null;
   readonly partition: string | null;
+  /** Records, offsets or instances it covers (null when the event does not say). */
+  readonly count: number | null;
   readonly detail: string;
   readonly explanation: { readonly text: string; readonly events: readonly number[] };
 }

@@ -1,0 +1,320 @@
+// The cluster at the cursor (DESIGN §13): racks side by side, and in each its machines — brokers
+// and ZooKeeper servers — as cards saying, in words and not by colour alone, whether the process
+// is up, crashed, stopped, powered off, paused or restarting; who the controller is; each ZooKeeper
+// server's role; whether a broker still holds its ZooKeeper session and registration (the moments
+// between a crash and its session expiry are exactly when the controller does not yet know);
+// slow disks and networks; and which machines a network partition cuts off. Links a partition
+// blocks are drawn as red dashed lines with a cross; at `full` detail, messages in flight move
+// along the links. Clients sit in their own column.
+
+import * as d3 from 'd3';
+import { nodeName } from '../sim/trace/describe.ts';
+import type { ClusterState, NetFaultState, NodeState } from '../sim/trace/state.ts';
+import type { Cursor } from './cursor.ts';
+import { el } from './dom.ts';
+import { formatRate, formatSpan, formatTime } from './format.ts';
+import type { TraceModel } from './trace-model.ts';
+
+const CARD_HEIGHT = 86;
+const CARD_GAP = 12;
+const RACK_HEADER = 30;
+const MIN_COLUMN = 170;
+/** Blocked links drawn at most; a larger partition is still listed in words. */
+const MAX_BLOCKED_LINKS = 80;
+
+const STATUS_WORDS: Readonly<Record<NodeState['status'], string>> = {
+  'not-started': 'NOT STARTED', up: 'UP', paused: 'PAUSED', crashed: 'CRASHED', stopped: 'STOPPED', 'powered-off': 'POWERED OFF', restarting: 'RESTARTING',
+};
+
+interface Box {
+  label: string;
+  kind: 'rack' | 'clients';
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+interface Placed {
+  node: NodeState;
+  x: number;
+  y: number;
+  width: number;
+}
+
+export class ClusterView {
+  private readonly svg: d3.Selection<SVGSVGElement, unknown, null, undefined>;
+  private readonly caption = el('p', { class: 'panel-note' });
+  private readonly facts = el('dl', { class: 'cluster-facts' });
+  private readonly partitionList = el('ul', { class: 'fault-list', attrs: { 'aria-label': 'Network faults in force' } });
+  private last: { state: ClusterState; cursor: Cursor } | null = null;
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly model: TraceModel,
+  ) {
+    const host = el('div', { class: 'cluster-host' });
+    container.append(this.facts, host, this.partitionList, this.caption, legend());
+    this.svg = d3.select(host).append('svg').attr('class', 'cluster-svg').attr('role', 'img');
+    new ResizeObserver(() => this.last && this.update(this.last.state, this.last.cursor)).observe(container);
+  }
+
+  update(state: ClusterState, cursor: Cursor): void {
+    this.last = { state, cursor };
+    const width = Math.max(320, this.container.clientWidth - 28);
+    const { boxes, placed } = this.layout(state, width);
+    const height = Math.max(...boxes.map((box) => box.y + box.height), RACK_HEADER + CARD_HEIGHT) + 4;
+    this.svg.attr('width', width).attr('height', height).attr('aria-label', describeCluster(state));
+    this.svg.selectAll('*').remove();
+    this.drawBoxes(boxes);
+    const centre = new Map(placed.map((each) => [each.node.id, [each.x + each.width / 2, each.y + CARD_HEIGHT / 2] as const]));
+    this.drawBlockedLinks(state, centre);
+    for (const each of placed) this.drawCard(each, state, cursor.timeUs);
+    this.drawMessages(cursor.timeUs, centre);
+    this.listNetworkFaults(state);
+    this.showFacts(state);
+  }
+
+  /** The cluster's key roles in words, above the drawing. */
+  private showFacts(state: ClusterState): void {
+    const brokers = [...state.nodes.values()].filter((node) => node.role === 'broker');
+    const registered = brokers.filter((node) => node.registered).map((node) => node.number);
+    const fact = (name: string, value: string): HTMLElement[] => [el('dt', { text: name }), el('dd', { text: value })];
+    this.facts.replaceChildren(
+      ...fact('Controller', state.controller ? `broker ${state.controller.broker} · epoch ${state.controller.epoch}` : 'none'),
+      ...fact('ZooKeeper leader', state.zkLeader ? `${nodeName(state.zkLeader.node)} · epoch ${state.zkLeader.epoch}` : 'none'),
+      ...fact('Registered brokers', registered.length === 0 ? 'none' : `${registered.join(', ')} (${registered.length} of ${brokers.length})`),
+    );
+  }
+
+  /**
+   * Racks side by side (wrapping onto more rows when they do not fit), brokers above ZooKeeper
+   * servers in each; then the clients in one box across the whole width.
+   */
+  private layout(state: ClusterState, width: number): { boxes: Box[]; placed: Placed[] } {
+    const racks = new Map<string, NodeState[]>();
+    for (const rack of this.model.header.scenario.cluster?.racks ?? []) racks.set(rack, []);
+    const clients: NodeState[] = [];
+    for (const node of state.nodes.values()) {
+      if (node.role === 'producer' || node.role === 'consumer' || node.role === 'other') clients.push(node);
+      else racks.set(node.rack ?? 'no rack', [...(racks.get(node.rack ?? 'no rack') ?? []), node]);
+    }
+    const columns = [...racks.entries()].filter(([, nodes]) => nodes.length > 0);
+    const perRow = Math.max(1, Math.min(Math.max(columns.length, clients.length, 1), Math.floor(width / MIN_COLUMN)));
+    const columnWidth = Math.floor(width / perRow);
+    const boxes: Box[] = [];
+    const placed: Placed[] = [];
+    let top = 0;
+    for (let first = 0; first < columns.length; first += perRow) {
+      const row = columns.slice(first, first + perRow);
+      const tallest = Math.max(...row.map(([, nodes]) => nodes.length));
+      const height = RACK_HEADER + tallest * (CARD_HEIGHT + CARD_GAP);
+      row.forEach(([name, nodes], column) => {
+        boxes.push({ label: `Rack ${name}`, kind: 'rack', x: column * columnWidth, y: top, width: columnWidth, height });
+        const sorted = [...nodes].sort((a, b) => roleRank(a) - roleRank(b) || (a.number ?? 0) - (b.number ?? 0));
+        sorted.forEach((node, index) => placed.push({ node, x: column * columnWidth + 10, y: top + RACK_HEADER + index * (CARD_HEIGHT + CARD_GAP), width: columnWidth - 20 }));
+      });
+      top += height + CARD_GAP;
+    }
+    if (clients.length > 0) {
+      const rows = Math.ceil(clients.length / perRow);
+      boxes.push({ label: 'Clients', kind: 'clients', x: 0, y: top, width: perRow * columnWidth, height: RACK_HEADER + rows * (CARD_HEIGHT + CARD_GAP) });
+      clients.forEach((node, index) => placed.push({ node, x: (index % perRow) * columnWidth + 10, y: top + RACK_HEADER + Math.floor(index / perRow) * (CARD_HEIGHT + CARD_GAP), width: columnWidth - 20 }));
+    }
+    return { boxes, placed };
+  }
+
+  private drawBoxes(boxes: readonly Box[]): void {
+    const group = this.svg.append('g').attr('class', 'racks');
+    for (const box of boxes) {
+      group.append('rect').attr('class', `rack ${box.kind}`).attr('x', box.x + 3).attr('y', box.y + 2).attr('width', box.width - 6).attr('height', box.height - 4).attr('rx', 10);
+      group.append('text').attr('class', 'rack-label').attr('x', box.x + 14).attr('y', box.y + 20).text(box.label);
+    }
+    if (boxes.length === 0) group.append('text').attr('class', 'rack-label').attr('x', 16).attr('y', 30).text('No machines in this trace yet.');
+  }
+
+  private drawCard(place: Placed, state: ClusterState, timeUs: number): void {
+    const { node } = place;
+    const cut = cutOffBy(node.id, state.netFaults);
+    const group = this.svg.append('g').attr('class', `card status-${node.status}${cut.length > 0 ? ' cut-off' : ''}`).attr('transform', `translate(${place.x},${place.y})`);
+    group.append('rect').attr('class', 'card-bg').attr('width', place.width).attr('height', CARD_HEIGHT).attr('rx', 8);
+    group.append('rect').attr('class', 'card-stripe').attr('width', 5).attr('height', CARD_HEIGHT).attr('rx', 2);
+    group.append('text').attr('class', 'card-title').attr('x', 14).attr('y', 22).text(nodeName(node.id));
+    const pill = group.append('g').attr('class', 'status-pill');
+    const words = STATUS_WORDS[node.status];
+    const pillWidth = words.length * 7 + 14;
+    pill.append('rect').attr('x', place.width - pillWidth - 8).attr('y', 8).attr('width', pillWidth).attr('height', 19).attr('rx', 9.5);
+    pill.append('text').attr('x', place.width - pillWidth / 2 - 8).attr('y', 21.5).text(words);
+    const badges = roleBadges(node, state, cut);
+    let badgeX = 14;
+    for (const badge of badges) {
+      const badgeWidth = badge.text.length * 7 + 12;
+      const g = group.append('g').attr('class', `badge ${badge.kind}`);
+      g.append('rect').attr('x', badgeX).attr('y', 32).attr('width', badgeWidth).attr('height', 17).attr('rx', 4);
+      g.append('text').attr('x', badgeX + 6).attr('y', 44.5).text(badge.text);
+      badgeX += badgeWidth + 5;
+    }
+    const lines = detailLines(node, state, timeUs, this.model);
+    lines.forEach((line, index) => group.append('text').attr('class', `card-detail${line.warn ? ' warn' : ''}`).attr('x', 14).attr('y', 64 + index * 14).text(fit(line.text, place.width - 24)));
+    group.append('title').text([`${nodeName(node.id)}: ${words.toLowerCase()}`, ...badges.map((badge) => badge.text), ...lines.map((line) => line.text)].join('\n'));
+  }
+
+  private drawBlockedLinks(state: ClusterState, centre: ReadonlyMap<string, readonly [number, number]>): void {
+    const links = this.svg.append('g').attr('class', 'blocked-links');
+    let drawn = 0;
+    for (const fault of state.netFaults.values()) {
+      for (const [from, to] of blockedPairs(fault, [...centre.keys()])) {
+        const a = centre.get(from);
+        const b = centre.get(to);
+        if (a === undefined || b === undefined || drawn++ >= MAX_BLOCKED_LINKS) continue;
+        links.append('line').attr('class', 'blocked').attr('x1', a[0]).attr('y1', a[1]).attr('x2', b[0]).attr('y2', b[1]);
+        const mx = (a[0] + b[0]) / 2;
+        const my = (a[1] + b[1]) / 2;
+        links.append('path').attr('class', 'blocked-cross').attr('d', `M${mx - 5},${my - 5}L${mx + 5},${my + 5}M${mx + 5},${my - 5}L${mx - 5},${my + 5}`);
+      }
+    }
+  }
+
+  private drawMessages(timeUs: number, centre: ReadonlyMap<string, readonly [number, number]>): void {
+    if (this.model.messages.count === 0) {
+      this.caption.textContent = 'Messages in flight are drawn for traces recorded with --detail full.';
+      return;
+    }
+    const { messages, more } = this.model.messages.inFlight(timeUs);
+    const dots = this.svg.append('g').attr('class', 'messages');
+    for (const message of messages) {
+      const a = centre.get(message.from);
+      const b = centre.get(message.to);
+      if (a === undefined || b === undefined) continue;
+      const share = (timeUs - message.sentUs) / Math.max(1, message.deliveredUs - message.sentUs);
+      dots.append('circle').attr('class', `message msg-${message.type.replace(/[^a-z-]/gi, '')}`).attr('r', 4)
+        .attr('cx', a[0] + (b[0] - a[0]) * share).attr('cy', a[1] + (b[1] - a[1]) * share)
+        .append('title').text(`${message.type}: ${nodeName(message.from)} → ${nodeName(message.to)}, ${message.bytes} bytes`);
+    }
+    this.caption.textContent = `${messages.length + more} message${messages.length + more === 1 ? '' : 's'} in flight${more > 0 ? ` (${messages.length} drawn)` : ''}.`;
+  }
+
+  private listNetworkFaults(state: ClusterState): void {
+    const items = [...state.netFaults.values()].map((fault) => el('li', { text: describeNetFault(fault) }));
+    this.partitionList.replaceChildren(...items);
+    this.partitionList.hidden = items.length === 0;
+  }
+}
+
+function roleRank(node: NodeState): number {
+  return { broker: 0, zookeeper: 1, producer: 2, consumer: 3, other: 4 }[node.role];
+}
+
+interface Badge {
+  kind: string;
+  text: string;
+}
+
+function roleBadges(node: NodeState, state: ClusterState, cut: readonly string[]): Badge[] {
+  const badges: Badge[] = [];
+  if (node.role === 'broker' && state.controller?.broker === node.number) badges.push({ kind: 'controller', text: 'CONTROLLER' });
+  if (node.zkRole !== null) badges.push({ kind: `zk-${node.zkRole}`, text: node.zkRole === 'leading' ? 'ZK LEADER' : node.zkRole === 'following' ? 'ZK FOLLOWER' : 'ZK LOOKING' });
+  if (cut.length > 0) badges.push({ kind: 'cut', text: cut.join(' · ') });
+  for (const fault of state.netFaults.values()) {
+    if (fault.nodes[0] !== node.id) continue;
+    if (fault.kind === 'slow-disk') badges.push({ kind: 'slow', text: `DISK ×${fault.factor}` });
+    if (fault.kind === 'slow-network') badges.push({ kind: 'slow', text: 'SLOW NET' });
+  }
+  return badges;
+}
+
+function detailLines(node: NodeState, state: ClusterState, timeUs: number, model: TraceModel): { text: string; warn: boolean }[] {
+  if (node.status === 'paused' && node.pausedUntilUs !== null) return [{ text: `frozen until ${formatTime(node.pausedUntilUs)}`, warn: true }];
+  if (node.status === 'restarting' && node.restartAtUs !== null) return [{ text: `starts at ${formatTime(node.restartAtUs)}`, warn: false }];
+  if (node.role === 'broker') return brokerLines(node, state, timeUs);
+  if (node.role === 'zookeeper') return [{ text: node.status === 'up' && state.zkLeader ? `ensemble epoch ${state.zkLeader.epoch}` : node.status === 'up' ? 'no leader elected' : '', warn: false }];
+  if (node.role === 'producer') {
+    const name = node.id.slice('producer-'.length);
+    const producer = state.producers.get(name);
+    const series = model.series.producers.get(name);
+    const index = series === undefined ? -1 : series.timeUs.upperBound(timeUs) - 1;
+    const failed = index >= 0 && series ? series.failedPerSecond.at(index) : 0;
+    const rate = index >= 0 && series ? `${formatRate(series.ackedPerSecond.at(index))} acked/s${failed > 0 ? ` · ${formatRate(failed)} failed/s` : ''}` : 'no metrics yet';
+    return [{ text: `acks=${producer?.acks ?? model.header.scenario.producers?.find((p) => p.name === name)?.config?.acks ?? '?'}`, warn: false }, { text: rate, warn: failed > 0 }];
+  }
+  return [];
+}
+
+function brokerLines(node: NodeState, state: ClusterState, timeUs: number): { text: string; warn: boolean }[] {
+  if (node.status !== 'up' && node.session !== null) {
+    const timeout = node.session.timeoutMs === null ? '' : ` · timeout ${formatSpan(node.session.timeoutMs * 1000)}`;
+    return [{ text: 'ZK session still open', warn: true }, { text: `down ${formatSpan(timeUs - node.sinceUs)}${timeout}`, warn: false }];
+  }
+  if (node.status !== 'up') return [{ text: node.registered ? 'still registered in ZK' : 'ZK session gone', warn: false }, { text: node.registered ? '' : 'unregistered', warn: false }];
+  let leads = 0;
+  let inIsr = 0;
+  for (const partition of state.partitions.values()) {
+    if (partition.leader === node.number && partition.phase === 'online') leads++;
+    if (node.number !== null && partition.isr.includes(node.number)) inIsr++;
+  }
+  return [
+    { text: `leads ${leads} · in ${inIsr} ISR${inIsr === 1 ? '' : 's'}`, warn: false },
+    { text: node.registered ? 'registered in ZK' : 'not registered in ZK', warn: !node.registered },
+  ];
+}
+
+/** What cuts this node off: the partitions whose shape separates it from someone. */
+function cutOffBy(id: string, faults: ReadonlyMap<number, NetFaultState>): string[] {
+  const labels: string[] = [];
+  for (const fault of faults.values()) {
+    if (fault.kind !== 'partition') continue;
+    if (fault.shape === 'isolate' && fault.nodes.includes(id)) labels.push(`CUT OFF #${fault.id}`);
+    else if (fault.shape === 'between' && fault.groups.some((group) => group.includes(id))) labels.push(`PARTITIONED #${fault.id}`);
+    else if (fault.shape === 'one-way' && (fault.from.includes(id) || fault.to.includes(id))) labels.push(`ONE-WAY #${fault.id}`);
+  }
+  return labels;
+}
+
+function blockedPairs(fault: NetFaultState, drawn: readonly string[]): [string, string][] {
+  if (fault.kind !== 'partition') return [];
+  const pairs: [string, string][] = [];
+  if (fault.shape === 'isolate') {
+    for (const inside of fault.nodes) for (const other of drawn) if (!fault.nodes.includes(other)) pairs.push([inside, other]);
+  } else if (fault.shape === 'between') {
+    fault.groups.forEach((group, index) => {
+      for (const later of fault.groups.slice(index + 1)) for (const a of group) for (const b of later) pairs.push([a, b]);
+    });
+  } else {
+    for (const from of fault.from) for (const to of fault.to) pairs.push([from, to]);
+  }
+  return pairs;
+}
+
+function describeNetFault(fault: NetFaultState): string {
+  const names = (ids: readonly string[]): string => ids.map(nodeName).join(', ');
+  if (fault.kind === 'slow-disk') return `${nodeName(fault.nodes[0])}: disk ${fault.factor}× slower (fault #${fault.id})`;
+  if (fault.kind === 'slow-network') {
+    const latency = fault.addedLatencyUs ? ` +${formatSpan(fault.addedLatencyUs)} latency` : '';
+    const bandwidth = fault.bandwidthBytesPerSecond ? ` capped at ${formatRate(fault.bandwidthBytesPerSecond * 8)}bit/s` : '';
+    return `${nodeName(fault.nodes[0])}: network slowed${latency}${bandwidth} (fault #${fault.id})`;
+  }
+  if (fault.shape === 'isolate') return `Network partition #${fault.id}: ${names(fault.nodes)} cut off from everyone`;
+  if (fault.shape === 'one-way') return `One-way partition #${fault.id}: ${names(fault.from)} cannot reach ${names(fault.to)}`;
+  return `Network partition #${fault.id} between ${fault.groups.map((group) => `{${names(group)}}`).join(' and ')}`;
+}
+
+function describeCluster(state: ClusterState): string {
+  const nodes = [...state.nodes.values()].map((node) => `${nodeName(node.id)} ${STATUS_WORDS[node.status].toLowerCase()}`);
+  const controller = state.controller ? `controller: broker ${state.controller.broker}` : 'no controller';
+  return `Cluster: ${nodes.join(', ')}; ${controller}.`;
+}
+
+function fit(text: string, widthPx: number): string {
+  const chars = Math.floor(widthPx / 5.9);
+  return text.length <= chars ? text : `${text.slice(0, Math.max(1, chars - 1))}…`;
+}
+
+function legend(): HTMLElement {
+  const items: [string, string][] = [
+    ['up', 'up'], ['paused', 'paused'], ['crashed', 'crashed'], ['powered-off', 'powered off'], ['stopped', 'stopped'], ['restarting', 'restarting'],
+  ];
+  return el('ul', { class: 'legend', attrs: { 'aria-label': 'Legend' } }, [
+    ...items.map(([status, words]) => el('li', {}, [el('span', { class: `swatch status-${status}`, attrs: { 'aria-hidden': 'true' } }), words])),
+    el('li', {}, [el('span', { class: 'swatch blocked', attrs: { 'aria-hidden': 'true' } }), 'link cut by a network partition']),
+  ]);
+}
