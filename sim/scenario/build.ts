@@ -109,7 +109,7 @@ export class Simulation {
     const spec = this.spec;
     const settings = brokerSettings(id, {
       rack,
-      config: spec.cluster.config as unknown as Partial<KafkaBrokerConfig>,
+      config: spec.cluster.config,
       zookeeperSessionTimeoutMs: spec.zookeeper.sessionTimeoutMs,
       replicationProtocol: spec.cluster.replicationProtocol,
       isrPropagation: spec.cluster.isrPropagation,
