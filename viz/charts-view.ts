@@ -59,7 +59,7 @@ export class ChartsView {
   }
 
   private draw(): void {
-    for (const chart of this.charts) {
+    this.charts.forEach((chart, chartIndex) => {
       const width = Math.max(200, chart.host.clientWidth);
       const x = d3.scaleLinear().domain([this.window.startUs, this.window.endUs]).range([MARGIN.left, width - MARGIN.right]);
       const visible = chart.spec.lines.map((line) => thin(line, this.window.startUs, this.window.endUs, width));
@@ -77,10 +77,13 @@ export class ChartsView {
         svg.append('line').attr('class', 'reference').attr('x1', MARGIN.left).attr('x2', width - MARGIN.right).attr('y1', y(ref.value)).attr('y2', y(ref.value));
         svg.append('text').attr('class', 'reference-label').attr('x', width - MARGIN.right - 4).attr('y', y(ref.value) - 4).text(ref.label);
       }
+      // Lines are clipped to the plot: the points just outside the window keep their edges right.
+      const clipId = `chart-clip-${chartIndex}`;
+      svg.append('clipPath').attr('id', clipId).append('rect').attr('x', MARGIN.left).attr('y', 0).attr('width', Math.max(0, width - MARGIN.left - MARGIN.right)).attr('height', HEIGHT);
       chart.spec.lines.forEach((line, index) => {
         const path = d3.line<[number, number]>().defined((point) => Number.isFinite(point[1])).x((point) => x(point[0])).y((point) => y(point[1]));
         if (line.step) path.curve(d3.curveStepAfter);
-        svg.append('path').attr('class', `series line-${line.kind}`).attr('d', path(visible[index] ?? []) ?? '');
+        svg.append('path').attr('class', `series line-${line.kind}`).attr('clip-path', `url(#${clipId})`).attr('d', path(visible[index] ?? []) ?? '');
       });
       svg.append('line').attr('class', 'cursor-line').attr('y1', MARGIN.top - 6).attr('y2', HEIGHT - MARGIN.bottom);
       svg.append('rect').attr('class', 'chart-hit').attr('x', MARGIN.left).attr('y', 0).attr('width', Math.max(0, width - MARGIN.left - MARGIN.right)).attr('height', HEIGHT)
@@ -88,7 +91,7 @@ export class ChartsView {
           this.cursor.pause();
           this.cursor.seekTime(x.invert(d3.pointer(event)[0]));
         });
-    }
+    });
     this.update();
   }
 

@@ -5,7 +5,7 @@
 // between a crash and its session expiry are exactly when the controller does not yet know);
 // slow disks and networks; and which machines a network partition cuts off. Links a partition
 // blocks are drawn as red dashed lines with a cross; at `full` detail, messages in flight move
-// along the links. Clients sit in their own column.
+// along the links. Clients sit in a box below the racks.
 
 import * as d3 from 'd3';
 import { nodeName } from '../sim/trace/describe.ts';
@@ -67,10 +67,11 @@ export class ClusterView {
     this.svg.attr('width', width).attr('height', height).attr('aria-label', describeCluster(state));
     this.svg.selectAll('*').remove();
     this.drawBoxes(boxes);
-    const centre = new Map(placed.map((each) => [each.node.id, [each.x + each.width / 2, each.y + CARD_HEIGHT / 2] as const]));
-    this.drawBlockedLinks(state, centre);
+    const byId = new Map(placed.map((each) => [each.node.id, each]));
+    const crosses = this.drawBlockedLinks(state, byId);
     for (const each of placed) this.drawCard(each, state, cursor.timeUs);
-    this.drawMessages(cursor.timeUs, centre);
+    this.drawCrosses(crosses);
+    this.drawMessages(cursor.timeUs, new Map(placed.map((each) => [each.node.id, centreOf(each)])));
     this.listNetworkFaults(state);
     this.showFacts(state);
   }
@@ -139,19 +140,27 @@ export class ClusterView {
     const group = this.svg.append('g').attr('class', `card status-${node.status}${cut.length > 0 ? ' cut-off' : ''}`).attr('transform', `translate(${place.x},${place.y})`);
     group.append('rect').attr('class', 'card-bg').attr('width', place.width).attr('height', CARD_HEIGHT).attr('rx', 8);
     group.append('rect').attr('class', 'card-stripe').attr('width', 5).attr('height', CARD_HEIGHT).attr('rx', 2);
-    group.append('text').attr('class', 'card-title').attr('x', 14).attr('y', 22).text(nodeName(node.id));
-    const pill = group.append('g').attr('class', 'status-pill');
+    const title = group.append('text').attr('class', 'card-title').attr('x', 14).attr('y', 22).text(nodeName(node.id));
     const words = STATUS_WORDS[node.status];
-    const pillWidth = words.length * 7 + 14;
-    pill.append('rect').attr('x', place.width - pillWidth - 8).attr('y', 8).attr('width', pillWidth).attr('height', 19).attr('rx', 9.5);
-    pill.append('text').attr('x', place.width - pillWidth / 2 - 8).attr('y', 21.5).text(words);
+    const pill = group.append('g').attr('class', 'status-pill');
+    const pillText = pill.append('text').attr('y', 21.5).text(words);
+    const pillWidth = textWidth(pillText.node(), words.length * 7) + 14;
+    pillText.attr('x', place.width - pillWidth / 2 - 8);
+    pill.insert('rect', 'text').attr('x', place.width - pillWidth - 8).attr('y', 8).attr('width', pillWidth).attr('height', 19).attr('rx', 9.5);
+    title.text(fit(nodeName(node.id), place.width - pillWidth - 30, 8.4));
     const badges = roleBadges(node, state, cut);
     let badgeX = 14;
     for (const badge of badges) {
-      const badgeWidth = badge.text.length * 7 + 12;
       const g = group.append('g').attr('class', `badge ${badge.kind}`);
-      g.append('rect').attr('x', badgeX).attr('y', 32).attr('width', badgeWidth).attr('height', 17).attr('rx', 4);
-      g.append('text').attr('x', badgeX + 6).attr('y', 44.5).text(badge.text);
+      const text = g.append('text').attr('x', badgeX + 6).attr('y', 44.5).text(badge.text);
+      const badgeWidth = textWidth(text.node(), badge.text.length * 7) + 12;
+      if (badgeX + badgeWidth > place.width - 6 && badgeX > 14) {
+        // No room: the card's tooltip still lists every badge.
+        text.text('…');
+        g.insert('rect', 'text').attr('x', badgeX).attr('y', 32).attr('width', 18).attr('height', 17).attr('rx', 4);
+        break;
+      }
+      g.insert('rect', 'text').attr('x', badgeX).attr('y', 32).attr('width', badgeWidth).attr('height', 17).attr('rx', 4);
       badgeX += badgeWidth + 5;
     }
     const lines = detailLines(node, state, timeUs, this.model);
@@ -159,19 +168,35 @@ export class ClusterView {
     group.append('title').text([`${nodeName(node.id)}: ${words.toLowerCase()}`, ...badges.map((badge) => badge.text), ...lines.map((line) => line.text)].join('\n'));
   }
 
-  private drawBlockedLinks(state: ClusterState, centre: ReadonlyMap<string, readonly [number, number]>): void {
-    const links = this.svg.append('g').attr('class', 'blocked-links');
+  /**
+   * Links a partition cuts, as dashed lines behind the cards, each with a cross just outside the
+   * cut-off side's card (drawn over everything, so a ring of crosses marks an isolated machine).
+   */
+  private drawBlockedLinks(state: ClusterState, placed: ReadonlyMap<string, Placed>): [number, number][] {
+    const lines = this.svg.append('g').attr('class', 'blocked-links');
+    const crosses: [number, number][] = [];
     let drawn = 0;
     for (const fault of state.netFaults.values()) {
-      for (const [from, to] of blockedPairs(fault, [...centre.keys()])) {
-        const a = centre.get(from);
-        const b = centre.get(to);
+      for (const [from, to] of blockedPairs(fault, [...placed.keys()])) {
+        const a = placed.get(from);
+        const b = placed.get(to);
         if (a === undefined || b === undefined || drawn++ >= MAX_BLOCKED_LINKS) continue;
-        links.append('line').attr('class', 'blocked').attr('x1', a[0]).attr('y1', a[1]).attr('x2', b[0]).attr('y2', b[1]);
-        const mx = (a[0] + b[0]) / 2;
-        const my = (a[1] + b[1]) / 2;
-        links.append('path').attr('class', 'blocked-cross').attr('d', `M${mx - 5},${my - 5}L${mx + 5},${my + 5}M${mx + 5},${my - 5}L${mx - 5},${my + 5}`);
+        const [ax, ay] = centreOf(a);
+        const [bx, by] = centreOf(b);
+        lines.append('line').attr('class', 'blocked').attr('x1', ax).attr('y1', ay).attr('x2', bx).attr('y2', by);
+        const [exitX, exitY] = edgeTowards(a, bx, by);
+        const length = Math.hypot(bx - ax, by - ay) || 1;
+        crosses.push([exitX + ((bx - ax) / length) * 7, exitY + ((by - ay) / length) * 7]);
       }
+    }
+    return crosses;
+  }
+
+  private drawCrosses(crosses: readonly [number, number][]): void {
+    const group = this.svg.append('g').attr('class', 'blocked-crosses');
+    for (const [x, y] of crosses) {
+      group.append('circle').attr('class', 'blocked-cross-bg').attr('cx', x).attr('cy', y).attr('r', 6.5);
+      group.append('path').attr('class', 'blocked-cross').attr('d', `M${x - 3},${y - 3}L${x + 3},${y + 3}M${x + 3},${y - 3}L${x - 3},${y + 3}`);
     }
   }
 
@@ -199,6 +224,19 @@ export class ClusterView {
     this.partitionList.replaceChildren(...items);
     this.partitionList.hidden = items.length === 0;
   }
+}
+
+function centreOf(place: Placed): [number, number] {
+  return [place.x + place.width / 2, place.y + CARD_HEIGHT / 2];
+}
+
+/** Where the line from a card's centre towards (x, y) leaves the card. */
+function edgeTowards(place: Placed, x: number, y: number): [number, number] {
+  const [cx, cy] = centreOf(place);
+  const dx = x - cx;
+  const dy = y - cy;
+  const scale = Math.min(dx === 0 ? Infinity : place.width / 2 / Math.abs(dx), dy === 0 ? Infinity : CARD_HEIGHT / 2 / Math.abs(dy), 1);
+  return [cx + dx * scale, cy + dy * scale];
 }
 
 function roleRank(node: NodeState): number {
@@ -242,8 +280,9 @@ function detailLines(node: NodeState, state: ClusterState, timeUs: number, model
 
 function brokerLines(node: NodeState, state: ClusterState, timeUs: number): { text: string; warn: boolean }[] {
   if (node.status !== 'up' && node.session !== null) {
-    const timeout = node.session.timeoutMs === null ? '' : ` · timeout ${formatSpan(node.session.timeoutMs * 1000)}`;
-    return [{ text: 'ZK session still open', warn: true }, { text: `down ${formatSpan(timeUs - node.sinceUs)}${timeout}`, warn: false }];
+    // With no heartbeat since it went down, ZooKeeper expires the session a timeout later.
+    const expiry = node.session.timeoutMs === null ? `down ${formatSpan(timeUs - node.sinceUs)}` : `expires ≈ ${formatTime(node.sinceUs + node.session.timeoutMs * 1000)}`;
+    return [{ text: 'ZK session still open', warn: true }, { text: expiry, warn: false }];
   }
   if (node.status !== 'up') return [{ text: node.registered ? 'still registered in ZK' : 'ZK session gone', warn: false }, { text: node.registered ? '' : 'unregistered', warn: false }];
   let leads = 0;
@@ -304,8 +343,14 @@ function describeCluster(state: ClusterState): string {
   return `Cluster: ${nodes.join(', ')}; ${controller}.`;
 }
 
-function fit(text: string, widthPx: number): string {
-  const chars = Math.floor(widthPx / 5.9);
+/** The rendered width of an SVG text (an estimate when it is not laid out, e.g. hidden). */
+function textWidth(node: SVGTextElement | null, estimatePx: number): number {
+  const measured = node?.getComputedTextLength() ?? 0;
+  return measured > 0 ? measured : estimatePx;
+}
+
+function fit(text: string, widthPx: number, charPx = 5.9): string {
+  const chars = Math.floor(widthPx / charPx);
   return text.length <= chars ? text : `${text.slice(0, Math.max(1, chars - 1))}…`;
 }
 

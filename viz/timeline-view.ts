@@ -122,7 +122,7 @@ export class TimelineView {
   private drawLane(plot: PlotGroup, labels: PlotGroup, lane: Lane, top: number, x: d3.ScaleLinear<number, number>): void {
     labels.append('text').attr('class', 'lane-label').attr('x', LABEL_WIDTH - 10).attr('y', top + LANE_HEIGHT / 2).text(lane.label);
     plot.append('line').attr('class', 'lane-rule').attr('x1', 0).attr('x2', this.plotWidth).attr('y1', top + LANE_HEIGHT).attr('y2', top + LANE_HEIGHT);
-    const visible = lane.spans.filter((span) => (span.toUs ?? span.fromUs) >= this.window.startUs && span.fromUs <= this.window.endUs);
+    const visible = lane.spans.filter((span) => (span.toUs ?? span.fromUs) >= this.window.startUs && span.fromUs <= this.window.endUs).sort((a, b) => a.fromUs - b.fromUs);
     const groups = plot.append('g').selectAll('g').data(visible).join('g').attr('class', (span) => `span span-${slug(span.label)} lane-${lane.id}`);
     groups.append('title').text((span) => `${span.label}: ${formatTime(span.fromUs)} – ${formatTime(span.toUs ?? span.fromUs)}`);
     const left = (span: Span): number => Math.max(0, x(span.fromUs));
@@ -134,14 +134,20 @@ export class TimelineView {
     groups.filter(instant).append('path')
       .attr('d', d3.symbol(d3.symbolTriangle, 60)() ?? '')
       .attr('transform', (span) => `translate(${x(span.fromUs)},${top + LANE_HEIGHT / 2}) rotate(180)`);
+    // Labels go left to right and are dropped where they would not fit or would overlap the last one.
+    let freeFromPx = -Infinity;
     groups.append('text')
       .attr('class', 'span-text')
       .attr('x', (span) => (instant(span) ? x(span.fromUs) + 8 : left(span) + 6))
       .attr('y', top + LANE_HEIGHT / 2)
       .text((span) => shortLabel(span.label))
-      .each(function (this: SVGTextElement, span) {
-        const room = instant(span) ? 260 : right(span) - left(span) - 10;
-        if (this.getComputedTextLength() > room) this.textContent = '';
+      .each(function (this: SVGTextElement, span, index) {
+        const start = Number(this.getAttribute('x'));
+        const next = visible[index + 1];
+        const room = instant(span) ? Math.min(320, (next === undefined ? Infinity : x(next.fromUs)) - start - 6) : right(span) - left(span) - 10;
+        const length = this.getComputedTextLength();
+        if (start < freeFromPx || length > room) this.textContent = '';
+        else freeFromPx = start + length + 10;
       });
   }
 

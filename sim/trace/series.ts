@@ -1,8 +1,8 @@
 // What a trace looks like over time, gathered in one pass while it is read: the figures the
 // charts plot (producer send/ack/fail rates and p99 ack latency per metrics interval; under-
 // replicated and offline partitions and the smallest ISR, as steps), the spans the timeline draws
-// (each machine's time down, paused or restarting; each network partition and slow-down; each
-// scenario fault with a `for:`), and markers for the events worth jumping to (faults, crashes,
+// (each machine's time down, paused, restarting or with a slow disk or network; each network
+// partition; each scenario fault with a `for:`), and markers for the events worth jumping to (faults, crashes,
 // elections, ISR changes, truncations, session expiries, anomalies).
 //
 // It reads the fold's live state after each event (reduce.ts `live`), so the health figures are
@@ -118,9 +118,14 @@ export class TraceSeries {
   private trackSpans(event: TraceEvent): void {
     const id = typeof event.fault === 'number' ? event.fault : null;
     if (id === null) return;
-    if (event.k === 'partition-start' || event.k === 'slow-network' || event.k === 'slow-disk') {
+    if (event.k === 'partition-start') {
       const span: Span = { lane: 'network', label: describeEvent(event), fromUs: event.t, toUs: null, seq: event.i };
       if (this.keep(this.networkSpans, span)) this.openNetwork.set(id, span);
+    } else if ((event.k === 'slow-network' || event.k === 'slow-disk') && typeof event.node === 'string') {
+      // A slow disk or network belongs to one machine: it is drawn in that machine's lane.
+      const label = event.k === 'slow-disk' ? `disk ${String(event.factor)}× slower` : 'network slowed';
+      const span: Span = { lane: event.node, label, fromUs: event.t, toUs: null, seq: event.i };
+      if (this.keep(this.processSpans, span)) this.openNetwork.set(id, span);
     } else if (event.k === 'partition-heal' || event.k === 'slow-network-end' || event.k === 'slow-disk-end') {
       close(this.openNetwork, id, event.t);
     } else if (event.k === 'fault') {

@@ -102,8 +102,10 @@ export function* failoverTraceLines(options: FailoverOptions = {}): Generator<st
   let acked = 0;
   let sinceMetricsUs = 0;
   for (let t = tickUs; t <= durationUs; t += tickUs) {
-    story.at(t);
+    // The interval's appends and reports come first; story steps due now happen after them, as
+    // a controller's decision follows the fetches of the same instant.
     for (const partition of partitions) acked += tick(emit, t, partition, story);
+    story.at(t);
     if (t - sinceMetricsUs >= US_PER_SECOND) {
       const stalled = t > CRASH_US && t < EXPIRY_US + US_PER_SECOND;
       const sent = Math.round((RECORDS_PER_TICK * 6 * US_PER_SECOND) / tickUs);
