@@ -138,69 +138,6 @@ export function checkCompletion(
   return errorOf(enough ? ErrorCode.NONE : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
 }
 
-/** The answers to DelayedProduce entries, held by the broker, keyed by partition. */
-export class ProducePurgatory {
-  private readonly byPartition = new Map<PartitionName, Map<number, PendingProduce>>();
-  private nextId = 1;
-  private count = 0;
-
-  constructor(readonly maxPending = MAX_PENDING_PRODUCES) {}
-
-  get size(): number {
-    return this.count;
-  }
-
-  /** Holds an entry; the broker schedules expire(id) at its deadline. */
-  watch(delayed: DelayedProduce): PendingProduce {
-    assert(this.count < this.maxPending, `ProducePurgatory: more than ${this.maxPending} pending produce requests`);
-    const pending: PendingProduce = { ...delayed, id: this.nextId++ };
-    let entries = this.byPartition.get(delayed.partition);
-    if (entries === undefined) {
-      entries = new Map();
-      this.byPartition.set(delayed.partition, entries);
-    }
-    entries.set(pending.id, pending);
-    this.count++;
-    return pending;
-  }
-
-  /** Completes what this replica's state now allows, oldest first (checkAndComplete). */
-  checkCompletion(name: PartitionName, partition: Partition | undefined): ProduceResponse[] {
-    const entries = this.byPartition.get(name);
-    if (entries === undefined) return [];
-    const done: ProduceResponse[] = [];
-    for (const pending of entries.values()) {
-      const result = checkCompletion(pending, partition);
-      if (result === undefined) continue;
-      done.push(result);
-      this.remove(pending);
-    }
-    return done;
-  }
-
-  /** DelayedProduce.onExpiration: REQUEST_TIMED_OUT, or undefined if it was already answered. */
-  expire(id: number, partitionName: PartitionName): ProduceResponse | undefined {
-    const pending = this.byPartition.get(partitionName)?.get(id);
-    if (pending === undefined) return undefined;
-    this.remove(pending);
-    return {
-      type: 'produce-response',
-      correlationId: pending.correlationId,
-      partition: pending.partition,
-      error: ErrorCode.REQUEST_TIMED_OUT,
-      baseOffset: pending.baseOffset,
-      leaderEpoch: pending.leaderEpoch,
-    };
-  }
-
-  private remove(pending: PendingProduce): void {
-    const entries = this.byPartition.get(pending.partition);
-    if (entries?.delete(pending.id) !== true) return;
-    this.count--;
-    if (entries.size === 0) this.byPartition.delete(pending.partition);
-  }
-}
-
 /** Steps 1 and 2 of the header: checks that come before any append. */
 function rejection(partition: Partition, request: ProduceRequest): ErrorCode | undefined {
   if (partition.role !== 'leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;

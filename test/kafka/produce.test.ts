@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { PartitionLog } from '../../sim/kafka/log.ts';
 import { Partition } from '../../sim/kafka/partition.ts';
-import { ProducePurgatory, checkCompletion, handleProduce, type ProduceDecision } from '../../sim/kafka/produce.ts';
+import { checkCompletion, handleProduce, type ProduceDecision } from '../../sim/kafka/produce.ts';
 import { ErrorCode, type BatchPayload, type ProduceRequest } from '../../sim/kafka/protocol.ts';
 import { PARTITION, records } from './replication-cluster.ts';
 
@@ -174,23 +174,5 @@ describe('idempotent producers', () => {
     handleProduce(partition, request(-1, idempotent(0)), 0);
     const retry = handleProduce(partition, request(-1, idempotent(0)), 0);
     expect(retry).toMatchObject({ kind: 'wait', appended: undefined, delayed: { baseOffset: 0, requiredOffset: 1 } });
-  });
-});
-
-describe('ProducePurgatory', () => {
-  it('completes what the HW allows, oldest first, and times out the rest with REQUEST_TIMED_OUT', () => {
-    const partition = leader();
-    const purgatory = new ProducePurgatory();
-    const pending = [0, 1].map(() => {
-      const decision = handleProduce(partition, request(-1), 0);
-      if (decision.kind !== 'wait') throw new Error('expected a purgatory entry');
-      return purgatory.watch(decision.delayed);
-    });
-    followerFetches(partition, 1);
-    expect(purgatory.checkCompletion(PARTITION, partition).map((r) => [r.baseOffset, r.error])).toEqual([[0, ErrorCode.NONE]]);
-    expect(purgatory.size).toBe(1);
-    expect(purgatory.expire(pending[0]!.id, PARTITION)).toBeUndefined();
-    expect(purgatory.expire(pending[1]!.id, PARTITION)).toMatchObject({ error: ErrorCode.REQUEST_TIMED_OUT, baseOffset: 1 });
-    expect(purgatory.size).toBe(0);
   });
 });
