@@ -9,15 +9,17 @@
 //    no working controller for ~20 s after a failover, which is why large ZooKeeper-mode clusters
 //    avoided controller moves.
 // 3. UpdateMetadata to every live broker; every live replica gets its partition's state in a
-//    LeaderAndIsr (replica state machine startup); partitions without a live leader are elected
-//    (partition state machine startup).
+//    LeaderAndIsr and every replica on a dead broker goes OfflineReplica, which removes it from
+//    the ISR (ZkReplicaStateMachine.startup: a broker that died with the old controller must not
+//    hold acks=all writes hostage); partitions without a live leader are elected (partition
+//    state machine startup).
 // 4. Schedule the preferred-leader check 5 s later (scheduleAutoLeaderRebalanceTask).
 
 import { NO_LEADER } from './election.ts';
 import { emit, newBatch, sendUpdateMetadata, spend, type ControllerEnv } from './controller-env.ts';
 import { getAssignments, getLiveBrokers, getPartitionStates, getTopics, takeIsrChangeNotifications } from './kafka-zk-ops.ts';
 import { triggerOnlinePartitionStateChange } from './partition-state-machine.ts';
-import { takeReplicasOnline } from './replica-state-machine.ts';
+import { takeReplicasOffline, takeReplicasOnline } from './replica-state-machine.ts';
 import type { Task } from './task.ts';
 
 export function* onControllerFailover(env: ControllerEnv): Task<void> {
@@ -31,6 +33,7 @@ export function* onControllerFailover(env: ControllerEnv): Task<void> {
   const online = newBatch(env);
   takeReplicasOnline(env, live, online);
   online.send(env.channel);
+  yield* takeDeadReplicasOffline(env);
   const elections = newBatch(env);
   yield* triggerOnlinePartitionStateChange(env, 'controller-failover', elections);
   elections.send(env.channel);
@@ -63,4 +66,18 @@ function* initializeControllerContext(env: ControllerEnv): Task<void> {
     partition.state = state;
     partition.phase = state.leader !== NO_LEADER && context.isLive(state.leader) ? 'online' : 'offline';
   });
+}
+
+/** OfflineReplica for the replicas of brokers that are assigned replicas but not registered. */
+function* takeDeadReplicasOffline(env: ControllerEnv): Task<void> {
+  const dead = new Set<number>();
+  for (const partition of env.context.allPartitions()) {
+    for (const id of partition.replicas) if (!env.context.isLiveOrShuttingDown(id)) dead.add(id);
+  }
+  if (dead.size === 0) return;
+  const removals = newBatch(env);
+  for (const id of [...dead].sort((a, b) => a - b)) {
+    yield* takeReplicasOffline(env, id, env.context.partitionsOnBroker(id), 'broker-failure', removals);
+  }
+  removals.send(env.channel);
 }

@@ -30,7 +30,7 @@ const NARRATORS: Readonly<Record<string, Narrator>> = {
   'partition-start': (e) => `network partition #${String(e.fault)} begins`,
   'partition-heal': (e) => `network partition #${String(e.fault)} healed`,
   'zk-session': (e) => (e.op === 'expired' ? `ZooKeeper expired the session of ${node(e.owner)}` : null),
-  controller: (e) => `broker ${String(e.controller)} became controller (epoch ${String(e.epoch)})`,
+  controller: (e) => `broker ${String(e.broker ?? e.controller)} became controller (epoch ${String(e.epoch)})`,
   'controller-loaded': (e) =>
     `controller loaded ${String(e.partitions)} partitions from ZooKeeper in ${formatTimeShort(Number(e.tookUs))}`,
   'leader-election': (e) =>
@@ -42,6 +42,7 @@ const NARRATORS: Readonly<Record<string, Narrator>> = {
   'isr-change': (e) => {
     const isr = e.isr as unknown[];
     const oldIsr = e.oldIsr as unknown[];
+    if (isr.length === oldIsr.length && isr.every((id, index) => id === oldIsr[index])) return null;
     const verb = isr.length < oldIsr.length ? 'shrank' : isr.length > oldIsr.length ? 'expanded' : 'changed';
     return `ISR of ${String(e.partition)} ${verb} ${list(oldIsr)} → ${list(isr)} (${String(e.reason)})`;
   },

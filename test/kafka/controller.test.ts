@@ -86,3 +86,26 @@ describe('controller election', () => {
     expect(cluster.broker(old.id).server!.replicaManager.controllerEpoch).toBe(old.epoch + 1);
   });
 });
+
+describe('controller failover with a broker that died with the old controller', () => {
+  it('the new controller removes the dead broker from every ISR (ReplicaStateMachine.startup → OfflineReplica)', () => {
+    const cluster = ClusterWorld.build({ brokers: 4, sessionTimeoutMs: SESSION_TIMEOUT_MS });
+    cluster.runFor('3s');
+    cluster.createTopic({ name: 'orders', partitions: 8, replicationFactor: 3 });
+    cluster.runFor('1s');
+    const old = cluster.controller()!;
+    const other = cluster.brokerIds().find((id) => id !== old.id)!;
+    cluster.broker(old.id).crash();
+    cluster.broker(other).crash();
+    cluster.runUntil(() => {
+      const now = cluster.controller();
+      return now !== null && now.id !== old.id;
+    }, '40s');
+    cluster.runFor('2s');
+    for (let p = 0; p < 8; p++) {
+      const state = cluster.partitionState(`orders/${p}`)!;
+      const dead = state.isr.filter((id) => id === old.id || id === other);
+      expect({ partition: p, dead }).toEqual({ partition: p, dead: state.isr.length === dead.length ? dead : [] });
+    }
+  });
+});
