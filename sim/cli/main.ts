@@ -12,6 +12,7 @@ import { UsageError, notBuilt } from './usage.ts';
 import { validateCommand } from './validate.ts';
 import { listCommand } from './list.ts';
 import { runCommand, type RunCommandOptions } from './run.ts';
+import { exploreCommand, type ExploreCommandOptions } from './explore.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 2;
@@ -66,7 +67,9 @@ function buildProgram(): Command {
     .option('--shard <i/n>', 'run only shard i of n of the seeds')
     .option('--nemesis <kinds>', 'comma-separated fault kinds to draw from')
     .option('--json', 'print one JSON object')
-    .action(() => notBuilt('explore', 'issue 11 (property-based fault testing)'));
+    .action(async (file: string, options: ExploreCommandOptions) => {
+      process.exitCode = await exploreCommand(file, options);
+    });
 
   program
     .command('view')
