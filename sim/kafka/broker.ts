@@ -45,8 +45,11 @@ export interface BrokerActorOptions {
   readonly settings: BrokerSettings;
   /** zookeeper.connect: the ensemble's server nodes. */
   readonly zookeeper: readonly NodeId[];
-  /** Ends this broker's process (the world's clean stop); called after a shutdown or a fatal startup. */
-  readonly exit?: () => void;
+  /**
+   * Ends this broker's process: `clean` after a (controlled) shutdown, `failure` after a fatal
+   * startup error — the exit status a process supervisor (systemd Restart=on-failure) acts on.
+   */
+  readonly exit?: (status: 'clean' | 'failure') => void;
   /** Components beyond replication (the group coordinator), built for each incarnation. */
   readonly plugins?: readonly BrokerPluginFactory[];
 }
@@ -258,7 +261,7 @@ export class BrokerServer {
   /** A fatal startup error: Kafka logs it, shuts down what started, and the JVM exits. */
   private fatal(reason: string): void {
     this.ctx.trace.emit('broker-start-failed', { broker: this.settings.id, reason });
-    this.stopEverything();
+    this.stopEverything('failure');
   }
 
   private *shutdownTask(): Task<void> {
@@ -274,7 +277,7 @@ export class BrokerServer {
       }
       this.ctx.trace.emit('controlled-shutdown-done', { broker: this.settings.id, succeeded, attempts });
     }
-    this.stopEverything();
+    this.stopEverything('clean');
   }
 
   /** One ControlledShutdownRequest to the controller the metadata cache names; null if none answered. */
@@ -288,14 +291,14 @@ export class BrokerServer {
   }
 
   /** The end of KafkaServer.shutdown: checkpoints, controller, ZooKeeper session, process. */
-  private stopEverything(): void {
+  private stopEverything(status: 'clean' | 'failure'): void {
     // ReplicaManager.shutdown writes the high watermarks a last time.
     if (this.replicaManager.partitions.size > 0) this.logManager.checkpointHighWatermarks(this.replicaManager.highWatermarks());
     this.controller.shutdown();
     this.zk.close();
     this.ctx.trace.emit('broker-stopping', { broker: this.settings.id });
     const exit = this.options.exit;
-    if (exit !== undefined) this.ctx.setTimer(0, () => exit());
+    if (exit !== undefined) this.ctx.setTimer(0, () => exit(status));
     else this.serverState = 'stopped';
   }
 

@@ -9,6 +9,9 @@
 // invariant monitor (sim/check/invariants.ts) after every replication event, and at the end hands
 // the checker the final logs of every replica.
 //
+// Brokers run under a process supervisor: a broker that exits after a fatal startup error is
+// started again a second later (Restart=on-failure), one that was shut down cleanly stays down.
+//
 // Simplified: every client process runs on its own machine in the first rack; the admin tool has
 // its own machine too, outside any fault target except `rack:`.
 
@@ -36,6 +39,13 @@ export interface SimulationOptions {
   /** Compute the trace hash (default on). */
   hash?: boolean;
 }
+
+/**
+ * A broker whose startup fails (NodeExists: restarted before its old ZooKeeper session expired,
+ * as Kafka 2.8 exits) is started again by its process supervisor after this long, as systemd's
+ * Restart=on-failure with RestartSec=1 would; a clean shutdown stays down.
+ */
+const SUPERVISOR_RESTART_US = 1_000_000;
 
 /** How often the admin tool looks for the brokers' registrations before creating topics. */
 const BOOTSTRAP_POLL_US = 10_000;
@@ -115,7 +125,11 @@ export class Simulation {
       isrPropagation: spec.cluster.isrPropagation,
     });
     const node = brokerNodeId(id);
-    const actor = new BrokerActor({ settings, zookeeper: this.zookeeper.connectString, exit: () => this.world.stop(node) });
+    const exit = (status: 'clean' | 'failure'): void => {
+      if (status === 'clean') this.world.stop(node);
+      else this.world.restart(node, SUPERVISOR_RESTART_US);
+    };
+    const actor = new BrokerActor({ settings, zookeeper: this.zookeeper.connectString, exit });
     this.brokers.set(id, actor);
     this.world.addMachine({ id: node, rack: rack ?? spec.cluster.racks[0] ?? 'default', hardware: profile, overrides, actor });
   }

@@ -34,4 +34,18 @@ describe('liveness after a broker crash', () => {
     const removal = events.find((e) => e.k === 'isr-change' && e.removed === 1 && e.t > expiry!.t);
     expect(removal).toMatchObject({ by: 'controller', isr: [3, 2], reason: 'broker-failure' });
   });
+
+  it('a broker restarted before its old session expires is restarted by its supervisor and rejoins the ISR', () => {
+    // Broker 1 crashes at 4 s and is restarted at 11 s, before its old session expires; its
+    // startup fails with NodeExists (Kafka 2.8 exits), the supervisor starts it again a second
+    // later, and once the old session is gone it registers, catches up and rejoins the ISR.
+    const events = traceOf(crashOfBroker1(796682, 7_000));
+    const failed = events.find((e) => e.k === 'broker-start-failed' && e.broker === 1);
+    expect(failed).toBeDefined();
+    const registered = events.find((e) => e.k === 'broker-registered' && e.broker === 1 && e.t > failed!.t);
+    expect(registered).toBeDefined();
+    const rejoined = events.find((e) => e.k === 'isr-change' && e.t > registered!.t && (e.isr as number[]).length === 3);
+    expect(rejoined).toBeDefined();
+    expect(rejoined!.t - registered!.t).toBeLessThan(3 * US_PER_SECOND);
+  });
 });
