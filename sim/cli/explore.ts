@@ -107,7 +107,10 @@ function runOnWorkers(data: ExploreWorkerData, tasks: readonly ExploreTask[], wo
     const workers: Worker[] = [];
     let next = 0;
     let done = 0;
+    let settled = false;
     const finish = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
       for (const worker of workers) void worker.terminate();
       if (error === null) resolve(replies);
       else reject(error instanceof Error ? error : new Error(String(error)));
@@ -128,6 +131,7 @@ function runOnWorkers(data: ExploreWorkerData, tasks: readonly ExploreTask[], wo
     for (let i = 0; i < Math.min(workerCount, tasks.length); i++) {
       const worker = new Worker(url, { workerData: data });
       worker.on('error', finish);
+      worker.on('exit', (code) => finish(new Error(`an explore worker stopped (exit code ${code}) before the seeds were done`)));
       workers.push(worker);
       handOut(worker);
     }
