@@ -19,19 +19,28 @@
 //
 // The history outlives incarnations; everything else is per incarnation.
 //
+// A scenario's group (ConsumerSpec, structurally ConsumerGroupSpec) becomes `members` actors, each
+// its own process on its own client machine; member i is "GROUP/i" in the history and the trace
+// and runs on node "consumer-GROUP-i" (the fault target `consumer: GROUP/i`):
+//
+//   const members = consumerGroup(spec, { bootstrap: brokerIds.map(brokerNodeId), exit: (node) => world.stop(node) });
+//   for (const member of members) world.addMachine({ id: member.nodeId, rack, actor: member });
+//   const history = consumerGroupHistory(spec.group, members);   // check-input.ts's ConsumerGroupHistory
+//
 // Simplified: subscribe() to a fixed topic list (no patterns, no manual assign()); a clean stop
 // is not a full close().
 
+import type { ConsumerGroupHistory } from '../check/check-input.ts';
 import type { Actor, ActorContext, DisconnectReason, NodeId } from '../hw/actor.ts';
 import { runTask } from '../kafka/task.ts';
 import { ApplicationThread } from './consumer-app.ts';
 import { ConsumerClient } from './consumer-client.ts';
 import { OffsetCommitter } from './consumer-commits.ts';
-import { consumerConfig, consumerSettings, type CommitStrategy, type ConsumerConfig, type ConsumerSettings } from './consumer-config.ts';
+import { consumerConfig, consumerSettings, type CommitStrategy, type ConsumerConfig, type ConsumerGroupSpec, type ConsumerSettings } from './consumer-config.ts';
 import { ConsumerCoordinator } from './consumer-coordinator.ts';
 import { Fetcher } from './consumer-fetcher.ts';
 import { HeartbeatThread } from './consumer-heartbeat.ts';
-import { ConsumerHistory } from './consumer-history.ts';
+import { ConsumerHistory, groupHistory } from './consumer-history.ts';
 import { GroupMembership } from './consumer-membership.ts';
 import { SubscriptionState } from './consumer-subscription.ts';
 
@@ -183,4 +192,45 @@ export class Consumer implements Actor {
   private get running(): ConsumerIncarnation | null {
     return this.current !== null && !this.current.dead ? this.current : null;
   }
+}
+
+export interface ConsumerGroupOptions {
+  /** bootstrap.servers: the brokers' node ids. */
+  readonly bootstrap: readonly NodeId[];
+  /** The node id of broker `brokerId` (default `broker-<id>`). */
+  readonly brokerNodeId?: (brokerId: number) => NodeId;
+  /** Ends a member's process once it has left the group (the world's clean stop of `node`). */
+  readonly exit?: (node: NodeId) => void;
+}
+
+/** Upper bound on the members of one group. */
+export const MAX_GROUP_MEMBERS = 1000;
+
+/** The consumer actors of a group, member 0 first. */
+export function consumerGroup(spec: ConsumerGroupSpec, options: ConsumerGroupOptions): Consumer[] {
+  if (!Number.isInteger(spec.members) || spec.members < 1 || spec.members > MAX_GROUP_MEMBERS) {
+    throw new RangeError(`consumerGroup: members must be an integer in 1..${MAX_GROUP_MEMBERS}, got ${spec.members}`);
+  }
+  return Array.from({ length: spec.members }, (_, index) => {
+    const exit = options.exit;
+    const consumer: Consumer = new Consumer({
+      group: spec.group,
+      index,
+      topics: spec.topics,
+      processingUs: spec.processingUs,
+      commit: spec.commit,
+      startUs: spec.startUs,
+      stopUs: spec.stopUs,
+      config: spec.config,
+      bootstrap: options.bootstrap,
+      ...(options.brokerNodeId === undefined ? {} : { brokerNodeId: options.brokerNodeId }),
+      ...(exit === undefined ? {} : { exit: () => exit(consumer.nodeId) }),
+    });
+    return consumer;
+  });
+}
+
+/** The group's history as the checker reads it: every member's operations in time order. */
+export function consumerGroupHistory(group: string, members: readonly Consumer[]): ConsumerGroupHistory {
+  return groupHistory(group, members.map((member) => member.history));
 }

@@ -9,8 +9,7 @@
 import { checkRun, type CheckReport } from '../../sim/check/checkers.ts';
 import { replicaFinalLog, producerHistoryInput, type PartitionFinalState } from '../../sim/check/check-input.ts';
 import type { ConsumerGroupSpec } from '../../sim/clients/consumer-config.ts';
-import { consumerGroup, consumerGroupHistory } from '../../sim/clients/consumer-group.ts';
-import { Consumer } from '../../sim/clients/consumer.ts';
+import { Consumer, consumerGroup, consumerGroupHistory } from '../../sim/clients/consumer.ts';
 import type { LoadSpec } from '../../sim/clients/load.ts';
 import { Producer } from '../../sim/clients/producer.ts';
 import { brokerNodeId, type KafkaBrokerConfig } from '../../sim/kafka/broker-config.ts';
