@@ -20,6 +20,7 @@
 // stable. Errors that invalidate the generation (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) reset it,
 // which later makes the application treat its partitions as lost rather than revoked.
 
+import { Level } from '../core/trace.ts';
 import type { ActorContext, NodeId } from '../hw/actor.ts';
 import {
   ErrorCode,
@@ -164,7 +165,8 @@ export class GroupMembership {
       protocolType: 'consumer',
       protocols: settings.assignors.map((name) => ({ name, metadata })),
     };
-    ctx.trace.emit('consumer-join', { group: this.parts.group, member: this.parts.member, memberId: this.memberId, owned: metadata.ownedPartitions });
+    if (ctx.trace.fullDetail) ctx.trace.emit('consumer-join', { group: this.parts.group, member: this.parts.member, memberId: this.memberId, owned: metadata.ownedPartitions }, Level.Full);
+    else ctx.trace.skip();
     client.send<JoinGroupResponse>(coordinator, request, groupMessageBytes(1 + topics.length + metadata.ownedPartitions.length), settings.joinGroupTimeoutMs, (response) => {
       if (epoch === this.coordinatorEpoch && this.join?.kind === 'pending') this.onJoinResponse(coordinator, response);
     }, () => this.transportFailure(epoch));

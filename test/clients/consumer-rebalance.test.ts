@@ -3,6 +3,7 @@
 
 import { describe, it, expect } from 'vitest';
 import type { AssignmentStrategy } from '../../sim/clients/assignors.ts';
+import type { CommitStrategy } from '../../sim/clients/consumer-config.ts';
 import type { Consumer } from '../../sim/clients/consumer.ts';
 import { GroupWorld } from './consumer-world.ts';
 
@@ -49,8 +50,8 @@ function wholeGroupStopped(members: readonly Consumer[], fromUs: number, toUs: n
 }
 
 /** Two members consuming six partitions; a third joins; the group settles again. */
-function thirdMemberJoins(assignors: AssignmentStrategy[]): { run: GroupWorld; joinedUs: number; settledUs: number } {
-  const run = GroupWorld.build({ partitions: 6, rate: 3000, group: { members: 2, config: { 'partition.assignment.strategy': assignors } } });
+function thirdMemberJoins(assignors: AssignmentStrategy[], commit: CommitStrategy = 'sync'): { run: GroupWorld; joinedUs: number; settledUs: number } {
+  const run = GroupWorld.build({ partitions: 6, rate: 3000, group: { members: 2, commit, config: { 'partition.assignment.strategy': assignors, 'enable.auto.commit': false } } });
   run.runUntilSettled();
   run.runFor('2s');
   const joinedUs = run.cluster.nowUs;
@@ -86,6 +87,16 @@ describe('consumer group rebalances', () => {
     expect(stable.length).toBe(2);
     expect(settledUs - joinedUs).toBeGreaterThan(1_000_000);
     expect(run.check().groups[0]).toMatchObject({ lost: 0, duplicates: 0 });
+  });
+
+  it('on-revoke: committing in onPartitionsRevoked makes a rebalance repeat nothing, eager or cooperative', () => {
+    for (const assignors of [['range'], ['cooperative-sticky']] as AssignmentStrategy[][]) {
+      const { run, joinedUs } = thirdMemberJoins(assignors, 'on-revoke');
+      const revokeCommits = run.cluster.events('consumer-commit').filter((event) => event.t >= joinedUs && event.how === 'on-revoke');
+      expect(revokeCommits.length).toBeGreaterThan(0);
+      expect(revokeCommits.every((event) => event.outcome === 'ok')).toBe(true);
+      expect(run.check().groups[0]).toMatchObject({ lost: 0, duplicates: 0 });
+    }
   });
 
   it('sticky: when a member leaves, the others keep what they owned and split its partitions', () => {

@@ -15,12 +15,14 @@ import { Producer } from '../../sim/clients/producer.ts';
 import { brokerNodeId, type KafkaBrokerConfig } from '../../sim/kafka/broker-config.ts';
 import { groupCoordinatorPlugin } from '../../sim/kafka/group-apis.ts';
 import type { GroupBrokerConfig } from '../../sim/kafka/group-coordinator.ts';
+import type { DetailLevel } from '../../sim/core/trace.ts';
 import { ClusterWorld, type Duration } from '../kafka/cluster-builder.ts';
 
 export const TOPIC = 'orders';
 
 export interface GroupWorldOptions {
   readonly seed?: number;
+  readonly detail?: DetailLevel;
   readonly brokers?: number;
   readonly partitions?: number;
   readonly config?: Partial<KafkaBrokerConfig>;
@@ -77,7 +79,7 @@ export class GroupWorld {
       seed: options.seed ?? 1,
       brokers: options.brokers ?? 3,
       sessionTimeoutMs: 6000,
-      detail: 'standard',
+      detail: options.detail ?? 'standard',
       config: options.config ?? {},
       plugins: [groupCoordinatorPlugin(options.groupConfig ?? {})],
     });
