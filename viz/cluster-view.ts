@@ -11,7 +11,7 @@ import * as d3 from 'd3';
 import { nodeName } from '../sim/trace/describe.ts';
 import type { ClusterState, NetFaultState, NodeState } from '../sim/trace/state.ts';
 import type { Cursor } from './cursor.ts';
-import { el } from './dom.ts';
+import { el, measureText } from './dom.ts';
 import { formatRate, formatSpan, formatTime } from './format.ts';
 import type { TraceModel } from './trace-model.ts';
 
@@ -48,20 +48,28 @@ export class ClusterView {
   private readonly facts = el('dl', { class: 'cluster-facts' });
   private readonly partitionList = el('ul', { class: 'fault-list', attrs: { 'aria-label': 'Network faults in force' } });
   private last: { state: ClusterState; cursor: Cursor } | null = null;
+  /** The panel's width, kept by the resize observer: reading it during a seek would force a layout. */
+  private widthPx: number;
 
   constructor(
-    private readonly container: HTMLElement,
+    container: HTMLElement,
     private readonly model: TraceModel,
   ) {
     const host = el('div', { class: 'cluster-host' });
     container.append(this.facts, host, this.partitionList, this.caption, legend());
     this.svg = d3.select(host).append('svg').attr('class', 'cluster-svg').attr('role', 'img');
-    new ResizeObserver(() => this.last && this.update(this.last.state, this.last.cursor)).observe(container);
+    this.widthPx = container.clientWidth;
+    new ResizeObserver((entries) => {
+      const width = entries[0]?.contentRect.width ?? this.widthPx;
+      if (Math.abs(width - this.widthPx) < 1) return;
+      this.widthPx = width;
+      if (this.last) this.update(this.last.state, this.last.cursor);
+    }).observe(container);
   }
 
   update(state: ClusterState, cursor: Cursor): void {
     this.last = { state, cursor };
-    const width = Math.max(320, this.container.clientWidth - 28);
+    const width = Math.max(320, this.widthPx);
     const { boxes, placed } = this.layout(state, width);
     const height = Math.max(...boxes.map((box) => box.y + box.height), RACK_HEADER + CARD_HEIGHT) + 4;
     this.svg.attr('width', width).attr('height', height).attr('aria-label', describeCluster(state));
@@ -144,16 +152,16 @@ export class ClusterView {
     const words = STATUS_WORDS[node.status];
     const pill = group.append('g').attr('class', 'status-pill');
     const pillText = pill.append('text').attr('y', 21.5).text(words);
-    const pillWidth = textWidth(pillText.node(), words.length * 7) + 14;
+    const pillWidth = measureText(words, '750 10px') + words.length * 0.2 + 12;
     pillText.attr('x', place.width - pillWidth / 2 - 8);
     pill.insert('rect', 'text').attr('x', place.width - pillWidth - 8).attr('y', 8).attr('width', pillWidth).attr('height', 19).attr('rx', 9.5);
-    title.text(fit(nodeName(node.id), place.width - pillWidth - 30, 8.4));
+    title.text(fitText(nodeName(node.id), '700 13.5px', place.width - pillWidth - 24));
     const badges = roleBadges(node, state, cut);
     let badgeX = 14;
     for (const badge of badges) {
       const g = group.append('g').attr('class', `badge ${badge.kind}`);
       const text = g.append('text').attr('x', badgeX + 6).attr('y', 44.5).text(badge.text);
-      const badgeWidth = textWidth(text.node(), badge.text.length * 7) + 12;
+      const badgeWidth = measureText(badge.text, '700 10.5px') + badge.text.length * 0.21 + 12;
       if (badgeX + badgeWidth > place.width - 6 && badgeX > 14) {
         // No room: the card's tooltip still lists every badge.
         text.text('…');
@@ -164,7 +172,9 @@ export class ClusterView {
       badgeX += badgeWidth + 5;
     }
     const lines = detailLines(node, state, timeUs, this.model);
-    lines.forEach((line, index) => group.append('text').attr('class', `card-detail${line.warn ? ' warn' : ''}`).attr('x', 14).attr('y', 64 + index * 14).text(fit(line.text, place.width - 24)));
+    lines.forEach((line, index) =>
+      group.append('text').attr('class', `card-detail${line.warn ? ' warn' : ''}`).attr('x', 14).attr('y', 64 + index * 14).text(fitText(line.text, line.warn ? '600 11px' : '400 11px', place.width - 22)),
+    );
     group.append('title').text([`${nodeName(node.id)}: ${words.toLowerCase()}`, ...badges.map((badge) => badge.text), ...lines.map((line) => line.text)].join('\n'));
   }
 
@@ -273,7 +283,9 @@ function detailLines(node: NodeState, state: ClusterState, timeUs: number, model
     const index = series === undefined ? -1 : series.timeUs.upperBound(timeUs) - 1;
     const failed = index >= 0 && series ? series.failedPerSecond.at(index) : 0;
     const rate = index >= 0 && series ? `${formatRate(series.ackedPerSecond.at(index))} acked/s${failed > 0 ? ` · ${formatRate(failed)} failed/s` : ''}` : 'no metrics yet';
-    return [{ text: `acks=${producer?.acks ?? model.header.scenario.producers?.find((p) => p.name === name)?.config?.acks ?? '?'}`, warn: false }, { text: rate, warn: failed > 0 }];
+    const acks = String(producer?.acks ?? model.header.scenario.producers?.find((p) => p.name === name)?.config?.acks ?? '?');
+    // Kafka's acks=-1 is acks=all.
+    return [{ text: `acks=${acks === '-1' ? 'all' : acks}`, warn: false }, { text: rate, warn: failed > 0 }];
   }
   return [];
 }
@@ -343,15 +355,12 @@ function describeCluster(state: ClusterState): string {
   return `Cluster: ${nodes.join(', ')}; ${controller}.`;
 }
 
-/** The rendered width of an SVG text (an estimate when it is not laid out, e.g. hidden). */
-function textWidth(node: SVGTextElement | null, estimatePx: number): number {
-  const measured = node?.getComputedTextLength() ?? 0;
-  return measured > 0 ? measured : estimatePx;
-}
-
-function fit(text: string, widthPx: number, charPx = 5.9): string {
-  const chars = Math.floor(widthPx / charPx);
-  return text.length <= chars ? text : `${text.slice(0, Math.max(1, chars - 1))}…`;
+/** `text`, shortened with an ellipsis until it fits `widthPx` in `font`. */
+function fitText(text: string, font: string, widthPx: number): string {
+  if (measureText(text, font) <= widthPx) return text;
+  let keep = text.length - 1;
+  while (keep > 1 && measureText(`${text.slice(0, keep)}…`, font) > widthPx) keep--;
+  return `${text.slice(0, keep)}…`;
 }
 
 function legend(): HTMLElement {

@@ -62,6 +62,29 @@ export function icon(path: string, className = 'icon'): SVGSVGElement {
   return svgEl('svg', { class: className, attrs: { viewBox: '0 0 24 24', 'aria-hidden': 'true' } }, [svgEl('path', { attrs: { d: path } })]);
 }
 
+/** The page's font stack (style.css `:root`), for measuring text without laying it out. */
+export const FONT_FAMILY = "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
+
+const measured = new Map<string, number>();
+let measureContext: CanvasRenderingContext2D | null = null;
+
+/**
+ * The width of `text` in `font` (a CSS font shorthand without the family), measured on a canvas
+ * and remembered: SVG's getComputedTextLength would force a layout of the page on every call.
+ */
+export function measureText(text: string, font: string): number {
+  const key = `${font}|${text}`;
+  const known = measured.get(key);
+  if (known !== undefined) return known;
+  measureContext ??= document.createElement('canvas').getContext('2d');
+  if (measureContext === null) return text.length * 7;
+  measureContext.font = `${font} ${FONT_FAMILY}`;
+  const width = measureContext.measureText(text).width;
+  if (measured.size > 5000) measured.clear();
+  measured.set(key, width);
+  return width;
+}
+
 export const ICONS = {
   play: 'M7 4.5v15l12.5-7.5z',
   pause: 'M6 4.5h4.5v15H6zM13.5 4.5H18v15h-4.5z',

@@ -5,8 +5,8 @@
 // narrows to a partition, a broker or a word; "previous/next match" search the whole trace and
 // move the cursor there. Clicking an event moves the cursor just after it.
 //
-// Only a window of events is read per update, each family tested on the raw line before any
-// parsing, and every scan is bounded, so the log keeps up with playback on a million-event trace.
+// Only the shown families are visited (viz/category-index.ts), only a window of them is read per
+// update, and every scan is bounded, so the log keeps up with playback on a million-event trace.
 
 import { CATEGORIES, categoryOf, describeEvent, type Category } from '../sim/trace/describe.ts';
 import type { Cursor } from './cursor.ts';
@@ -16,8 +16,7 @@ import type { TraceModel } from './trace-model.ts';
 
 /** Events listed on each side of the cursor. */
 const ROWS_EACH_SIDE = 40;
-/** Events examined on each side per update (fewer when a text filter needs every event parsed). */
-const SCAN_LIMIT = 60_000;
+/** Events of the shown families examined on each side per update when a text filter is on. */
 const TEXT_SCAN_LIMIT = 8_000;
 const HIDDEN_AT_START: readonly Category[] = ['offsets', 'message', 'client'];
 
@@ -32,6 +31,7 @@ export class LogView {
   private readonly note = el('p', { class: 'panel-note' });
   private readonly shown = new Set<Category>(CATEGORIES.filter((category) => !HIDDEN_AT_START.includes(category)));
   private lastKey = '';
+  private scrollPending = false;
 
   constructor(
     container: HTMLElement,
@@ -80,31 +80,44 @@ export class LogView {
     if (key === this.lastKey) return;
     this.lastKey = key;
     const text = this.search.value.trim().toLowerCase();
-    const limit = text === '' ? SCAN_LIMIT : TEXT_SCAN_LIMIT;
-    const before = this.collect(position - 1, -1, limit, text).reverse();
-    const after = this.collect(position, 1, limit, text);
+    const before = this.collect(position - 1, -1, text).reverse();
+    const after = this.collect(position, 1, text);
     // "now" is the latest shown event already applied: the last applied one may be of a hidden family.
     const now = before[before.length - 1];
     const rows = [...before.map((at) => this.row(at, at === now, false)), ...after.map((at) => this.row(at, false, true))];
     if (rows.length === 0) rows.push(el('li', { class: 'log-empty', text: 'No events match near the cursor. Try “next match” or show more families.' }));
     this.list.replaceChildren(...rows);
-    const nowRow = this.list.querySelector('.now') as HTMLElement | null;
-    const scroller = this.list.parentElement as HTMLElement;
-    scroller.scrollTop = nowRow ? nowRow.offsetTop - scroller.clientHeight / 2 + nowRow.offsetHeight / 2 : 0;
+    this.scrollToNow();
     const hidden = CATEGORIES.length - this.shown.size;
     this.note.textContent = hidden > 0 ? `${hidden} famil${hidden === 1 ? 'y' : 'ies'} of events hidden.` : '';
   }
 
-  private collect(from: number, direction: 1 | -1, limit: number, text: string): number[] {
+  /**
+   * Centres the "now" row, in the next frame: reading its position now would force the browser to
+   * lay out the whole page in the middle of a seek, where the next frame lays it out anyway.
+   */
+  private scrollToNow(): void {
+    if (this.scrollPending) return;
+    this.scrollPending = true;
+    requestAnimationFrame(() => {
+      this.scrollPending = false;
+      const nowRow = this.list.querySelector('.now') as HTMLElement | null;
+      const scroller = this.list.parentElement as HTMLElement;
+      scroller.scrollTop = nowRow ? nowRow.offsetTop - scroller.clientHeight / 2 + nowRow.offsetHeight / 2 : 0;
+    });
+  }
+
+  private collect(from: number, direction: 1 | -1, text: string): number[] {
     const found: number[] = [];
-    for (let at = from, scanned = 0; at >= 0 && at < this.model.length && scanned < limit && found.length < ROWS_EACH_SIDE; at += direction, scanned++) {
+    let scanned = 0;
+    for (const at of this.model.categories.walk(from, direction, this.shown)) {
+      if (found.length >= ROWS_EACH_SIDE || (text !== '' && scanned++ >= TEXT_SCAN_LIMIT)) break;
       if (this.matches(at, text)) found.push(at);
     }
     return found;
   }
 
   private matches(position: number, text: string): boolean {
-    if (!this.shown.has(categoryOf(kindOfLine(this.model.lines[position] ?? '')))) return false;
     if (text === '') return true;
     const event = this.model.event(position);
     return describeEvent(event).toLowerCase().includes(text) || event.k.includes(text);
@@ -114,7 +127,7 @@ export class LogView {
   private findMatch(direction: 1 | -1): void {
     const text = this.search.value.trim().toLowerCase();
     const start = direction === 1 ? this.cursor.position : this.cursor.position - 2;
-    for (let at = start; at >= 0 && at < this.model.length; at += direction) {
+    for (const at of this.model.categories.walk(start, direction, this.shown)) {
       if (this.matches(at, text)) {
         this.cursor.pause();
         this.cursor.seekPosition(at + 1);
@@ -136,12 +149,4 @@ export class LogView {
       ]),
     ]);
   }
-}
-
-/** The `k` of an event line without parsing it (the writer puts `k` right after `i` and `t`). */
-function kindOfLine(line: string): string {
-  const at = line.indexOf('"k":"');
-  if (at === -1) return '';
-  const end = line.indexOf('"', at + 5);
-  return end === -1 ? '' : line.slice(at + 5, end);
 }

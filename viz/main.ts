@@ -1,7 +1,8 @@
 // The viewer's entry point: opens a trace (file picker, drag and drop, `?trace=URL`, which is how
 // `sim view` hands one over), builds the views on one cursor, and renders them together whenever
 // the cursor moves. `?t=20s` opens the trace at that moment, so a teacher can share a link to the
-// crash itself.
+// crash itself. The "Run a scenario" lab (lab-view.ts) runs bundled scenarios in a worker and
+// opens their traces here.
 //
 // `window.kafkaSimViewer` is the page's small scripting API (open a URL, seek, read the state at
 // the cursor); the browser tests drive the viewer through it, and it is handy from the console.
@@ -17,6 +18,7 @@ import { el } from './dom.ts';
 import { formatBytes, formatCount, formatTime } from './format.ts';
 import { installShortcuts, shortcutList, type KeyTargets } from './keyboard.ts';
 import { loadTrace, sourceName, type LoadProgress, type TraceSource } from './loader.ts';
+import { LabView } from './lab-view.ts';
 import { LogView } from './log-view.ts';
 import { PartitionsView } from './partitions-view.ts';
 import { TimeWindow } from './time-window.ts';
@@ -135,6 +137,23 @@ function showError(message: string): void {
   byId('viewer').prepend(banner);
 }
 
+let lab: LabView | null = null;
+
+/** Shows or hides the "what if" lab, building it the first time. */
+function toggleLab(show: boolean): void {
+  const section = byId('lab');
+  if (show && lab === null) {
+    lab = new LabView(section, (file) => {
+      toggleLab(false);
+      void open({ kind: 'file', file });
+    });
+  }
+  section.hidden = !show;
+  byId('lab-button').setAttribute('aria-expanded', String(show));
+  byId('welcome').hidden = show || mounted !== null;
+  if (show) section.scrollIntoView({ block: 'start' });
+}
+
 function installDropZone(): void {
   const overlay = byId('drop-overlay');
   let depth = 0;
@@ -171,6 +190,8 @@ function start(): void {
   const help = byId<HTMLDialogElement>('help');
   byId('shortcuts').replaceChildren(...shortcutList());
   byId('help-button').addEventListener('click', () => help.showModal());
+  byId('lab-button').addEventListener('click', () => toggleLab(byId('lab').hidden));
+  byId('welcome-lab').addEventListener('click', () => toggleLab(true));
   installDropZone();
   installShortcuts((): KeyTargets | null =>
     mounted === null

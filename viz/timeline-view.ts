@@ -1,7 +1,7 @@
 // The timeline (DESIGN §13): the run as swimlanes against time — the scenario's faults, network
-// partitions and slow-downs, each machine's time down or paused, and a row of markers for the
-// events worth stopping at (elections, ISR changes, truncations, session expiries, anomalies),
-// each shaped by its family so colour is never the only cue. A cursor line crosses every lane;
+// partitions and slow-downs, each machine's time down or paused, and three rows of markers for
+// the events worth stopping at (crashes, faults and anomalies; elections; ISR changes and
+// truncations), each shaped by its family so colour is never the only cue. A cursor line crosses every lane;
 // clicking or dragging anywhere seeks. Below, an overview of the whole run (event density, faults,
 // anomalies) carries a brush that chooses the window the lanes and the charts show.
 //
@@ -13,7 +13,7 @@ import type { Category } from '../sim/trace/describe.ts';
 import { nodeName } from '../sim/trace/describe.ts';
 import type { Marker, Span } from '../sim/trace/series.ts';
 import type { Cursor } from './cursor.ts';
-import { el } from './dom.ts';
+import { el, measureText } from './dom.ts';
 import { formatTime, formatTimeCompact } from './format.ts';
 import type { TimeWindow } from './time-window.ts';
 import type { TraceModel } from './trace-model.ts';
@@ -46,6 +46,13 @@ const SYMBOLS: Partial<Record<Category, d3.SymbolType>> = {
   controller: d3.symbolDiamond,
   zookeeper: d3.symbolCircle,
 };
+
+/** The marker rows: what broke, who leads, and what the replicas did. */
+const MARKER_LANES: readonly { label: string; categories: readonly Category[] }[] = [
+  { label: 'Crashes, faults', categories: ['fault', 'process', 'network', 'checker', 'other'] },
+  { label: 'Leaders', categories: ['leadership', 'controller', 'zookeeper', 'client', 'message', 'offsets'] },
+  { label: 'ISR, truncation', categories: ['isr', 'log'] },
+];
 
 const PRIORITY: Partial<Record<Category, number>> = { checker: 0, fault: 1, process: 2, leadership: 3, log: 4, network: 5, controller: 6, isr: 7 };
 
@@ -103,7 +110,7 @@ export class TimelineView {
   /** Everything in the lanes that depends on the window. */
   private draw(): void {
     const x = this.scale();
-    const height = AXIS_HEIGHT + (this.lanes.length + 1) * LANE_HEIGHT + 4;
+    const height = AXIS_HEIGHT + (this.lanes.length + MARKER_LANES.length) * LANE_HEIGHT + 4;
     const svg = this.lanesSvg.attr('width', this.width).attr('height', height);
     svg.selectAll('*').remove();
     const labels = svg.append('g').attr('class', 'lane-labels');
@@ -112,7 +119,11 @@ export class TimelineView {
     plot.append('g').attr('class', 'axis').attr('transform', `translate(0,${AXIS_HEIGHT - 2})`)
       .call(d3.axisTop(x).ticks(Math.max(2, Math.floor(this.plotWidth / 90))).tickFormat((value) => formatTimeCompact(Number(value))));
     this.lanes.forEach((lane, index) => this.drawLane(plot, labels, lane, AXIS_HEIGHT + index * LANE_HEIGHT, x));
-    this.drawMarkers(plot, labels, AXIS_HEIGHT + this.lanes.length * LANE_HEIGHT, x);
+    const inWindow = this.model.markers.filter((marker) => marker.timeUs >= this.window.startUs && marker.timeUs <= this.window.endUs);
+    MARKER_LANES.forEach((lane, index) => {
+      const markers = inWindow.filter((marker) => lane.categories.includes(marker.category));
+      this.drawMarkers(plot, labels, lane.label, markers, AXIS_HEIGHT + (this.lanes.length + index) * LANE_HEIGHT, x);
+    });
     plot.append('line').attr('class', 'cursor-line').attr('y1', 0).attr('y2', height);
     plot.on('pointerdown', (event: PointerEvent) => this.scrub(event, plot.node() as SVGGElement));
     svg.on('wheel', (event: WheelEvent) => this.wheel(event, x), { passive: false } as never);
@@ -145,15 +156,15 @@ export class TimelineView {
         const start = Number(this.getAttribute('x'));
         const next = visible[index + 1];
         const room = instant(span) ? Math.min(320, (next === undefined ? Infinity : x(next.fromUs)) - start - 6) : right(span) - left(span) - 10;
-        const length = this.getComputedTextLength();
+        const length = measureText(this.textContent ?? '', '400 11px');
         if (start < freeFromPx || length > room) this.textContent = '';
         else freeFromPx = start + length + 10;
       });
   }
 
-  private drawMarkers(plot: PlotGroup, labels: PlotGroup, top: number, x: d3.ScaleLinear<number, number>): void {
-    labels.append('text').attr('class', 'lane-label').attr('x', LABEL_WIDTH - 10).attr('y', top + LANE_HEIGHT / 2).text('Key events');
-    const inWindow = this.model.markers.filter((marker) => marker.timeUs >= this.window.startUs && marker.timeUs <= this.window.endUs);
+  private drawMarkers(plot: PlotGroup, labels: PlotGroup, label: string, inWindow: readonly Marker[], top: number, x: d3.ScaleLinear<number, number>): void {
+    labels.append('text').attr('class', 'lane-label').attr('x', LABEL_WIDTH - 10).attr('y', top + LANE_HEIGHT / 2).text(label);
+    plot.append('line').attr('class', 'lane-rule').attr('x1', 0).attr('x2', this.plotWidth).attr('y1', top + LANE_HEIGHT).attr('y2', top + LANE_HEIGHT);
     const drawn = inWindow.length <= MAX_DRAWN_MARKERS ? inWindow : [...inWindow].sort((a, b) => (PRIORITY[a.category] ?? 9) - (PRIORITY[b.category] ?? 9)).slice(0, MAX_DRAWN_MARKERS);
     plot.append('g').selectAll('path').data(drawn).join('path')
       .attr('class', (marker) => `marker cat-${marker.category}`)

@@ -1,7 +1,8 @@
 // A trace as the viewer holds it: the header and end line, every event's line of text (parsed
 // again on demand, which keeps a 100 MB trace near 100 MB in memory instead of several times that
 // as objects), the seek index with its keyframes (sim/trace/keyframes.ts), the series the charts
-// and timeline draw (sim/trace/series.ts), and the messages in flight at `full` detail.
+// and timeline draw (sim/trace/series.ts), the messages in flight at `full` detail, and where each
+// family of events is (for the event log).
 //
 // Everything is filled in one pass as the reader hands over events; views read it afterwards.
 
@@ -9,6 +10,8 @@ import type { TraceEnd, TraceEvent, TraceHeader } from '../sim/trace/format.ts';
 import { SeekIndex } from '../sim/trace/keyframes.ts';
 import { TraceSeries, type Marker } from '../sim/trace/series.ts';
 import type { ClusterState } from '../sim/trace/state.ts';
+import { categoryOf } from '../sim/trace/describe.ts';
+import { CategoryIndex } from './category-index.ts';
 import { MessageIndex } from './message-index.ts';
 
 /** Parsed events kept for re-use (the log and the checker ask for the same ones repeatedly). */
@@ -19,6 +22,7 @@ export class TraceModel {
   readonly index: SeekIndex;
   readonly series: TraceSeries;
   readonly messages = new MessageIndex();
+  readonly categories = new CategoryIndex();
   end: TraceEnd | null = null;
   complete = false;
   bytes = 0;
@@ -40,6 +44,7 @@ export class TraceModel {
     this.index.append(event);
     this.series.observe(event, position, this.index.live);
     this.messages.observe(event);
+    this.categories.add(position, categoryOf(event.k));
   }
 
   /** Called once the whole file is read. */

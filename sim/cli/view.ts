@@ -7,12 +7,15 @@
 // Pages carry a Content-Security-Policy that allows only the viewer's own scripts: even if a trace
 // smuggled markup into the page, it could not run.
 //
-// A scenario file is not run here: `sim run` writes its trace, which `sim view` then opens.
+// Given a scenario instead, it runs it first exactly as `sim run` does (the story is printed and
+// the trace written to traces/<name>-<seed>.ndjson), then opens that trace.
 
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCommand } from './run.ts';
+import { loadScenarioFile } from './scenario-file.ts';
 import { UsageError } from './usage.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -130,20 +133,19 @@ function refuse(response: ServerResponse, status: number, message: string): void
   response.end(`${status}: ${message}\n`);
 }
 
-/** What `sim view` was given: nothing, a trace, or a scenario (which must be run first). */
+/** The trace `sim view` opens: none, the one given, or the one a given scenario's run writes. */
 export function viewTarget(target: string | undefined): { trace: string | null } {
   if (target === undefined) return { trace: null };
   if (!existsSync(target)) throw new UsageError(`${target}: no such file`);
-  if (/\.ya?ml$/i.test(target)) {
-    throw new UsageError(
-      `${target} is a scenario; the viewer opens traces. Run it first with \`sim run ${target}\`, which writes its trace under traces/, then \`sim view traces/<name>-<seed>.ndjson\`.`,
-    );
-  }
-  if (!statSync(target).isFile()) throw new UsageError(`${target}: is a folder; give a trace file (.ndjson)`);
-  return { trace: resolve(target) };
+  if (!statSync(target).isFile()) throw new UsageError(`${target}: is a folder; give a trace (.ndjson) or a scenario (.yaml)`);
+  if (!/\.ya?ml$/i.test(target)) return { trace: resolve(target) };
+  const spec = loadScenarioFile(target);
+  const out = join('traces', `${spec.name}-${spec.seed}.ndjson`);
+  runCommand(target, { detail: 'standard', set: [], out });
+  return { trace: resolve(out) };
 }
 
-/** Serves the viewer until interrupted (Ctrl-C); prints the URL to open. */
+/** Serves the viewer until interrupted (Ctrl-C); prints the URL to open. Exit code 0. */
 export async function viewCommand(target: string | undefined, options: { port?: number } = {}): Promise<number> {
   const { trace } = viewTarget(target);
   await ensureViewerBuilt(VIEWER_DIR, (line) => process.stderr.write(`sim view: ${line}\n`));

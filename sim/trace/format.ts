@@ -63,7 +63,7 @@ export interface TraceEvent {
   [field: string]: unknown;
 }
 
-type FieldType = 'string' | 'number' | 'boolean' | 'number[]' | 'string[]' | 'string[][]' | 'number[][]' | 'number|null' | 'object';
+type FieldType = 'string' | 'number' | 'boolean' | 'number[]' | 'string[]' | 'string[][]' | 'number[][]' | 'number|null' | 'string|number' | 'object';
 
 interface FieldValues {
   string: string;
@@ -74,6 +74,7 @@ interface FieldValues {
   'string[][]': string[][];
   'number[][]': number[][];
   'number|null': number | null;
+  'string|number': string | number;
   object: Record<string, unknown>;
 }
 
@@ -97,7 +98,7 @@ export const EVENT_FIELDS = {
   'zk-leader': { zk: 'string', epoch: 'number' },
   'zk-serving': { zk: 'string', state: 'string', leader: 'number' },
   'zk-looking': { zk: 'string' },
-  'zk-session': { op: 'string', session: 'number', owner: 'string' },
+  'zk-session': { op: 'string', session: 'string|number', owner: 'string' },
   znode: { op: 'string', path: 'string' },
   'broker-registered': { broker: 'number', brokerEpoch: 'number' },
   'broker-session-expired': { broker: 'number' },
@@ -167,6 +168,8 @@ function hasType(value: unknown, type: FieldType): boolean {
       return typeof value === 'boolean';
     case 'number|null':
       return value === null || (typeof value === 'number' && Number.isFinite(value));
+    case 'string|number':
+      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
     case 'number[]':
       return Array.isArray(value) && value.every((item) => typeof item === 'number');
     case 'string[]':

@@ -23,7 +23,7 @@ export interface EventSource {
   event(position: number): TraceEvent;
 }
 
-export const DEFAULT_KEYFRAME_EVERY = 2000;
+export const DEFAULT_KEYFRAME_EVERY = 1000;
 
 export interface SeekIndexOptions {
   keyframeEvery?: number;

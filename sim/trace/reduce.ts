@@ -80,10 +80,10 @@ function nodeDown(working: Working, event: EventOf<'node-down'>): void {
 function zkSession(working: Working, event: EventOf<'zk-session'>): void {
   if (event.op === 'created') {
     const timeoutMs = typeof event.timeoutMs === 'number' ? event.timeoutMs : null;
-    working.updateNode(event.owner, { session: { id: event.session, timeoutMs, sinceUs: event.t } });
+    working.updateNode(event.owner, { session: { id: String(event.session), timeoutMs, sinceUs: event.t } });
     return;
   }
-  if (working.nodes.get(event.owner)?.session?.id === event.session) working.updateNode(event.owner, { session: null });
+  if (working.nodes.get(event.owner)?.session?.id === String(event.session)) working.updateNode(event.owner, { session: null });
 }
 
 /** The znodes the picture depends on: broker registrations and the controller's. */

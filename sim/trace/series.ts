@@ -59,8 +59,17 @@ export interface HealthSeries {
 
 const MARKED_KINDS: ReadonlySet<string> = new Set([
   'fault', 'fault-skipped', 'node-down', 'node-paused', 'partition-start', 'partition-heal', 'leader-election',
-  'partition-offline', 'isr-change', 'truncation', 'log-recovered', 'controller', 'anomaly',
+  'partition-offline', 'isr-change', 'truncation', 'log-recovered', 'controller', 'anomaly', 'zk-session', 'node-up',
 ]);
+
+/** Worth a marker: not the first elections of new partitions, only expired sessions, only restarts. */
+function isMarked(event: TraceEvent): boolean {
+  if (!MARKED_KINDS.has(event.k)) return false;
+  if (event.k === 'leader-election') return event.reason !== 'new-partition';
+  if (event.k === 'zk-session') return event.op === 'expired';
+  if (event.k === 'node-up') return typeof event.incarnation === 'number' && event.incarnation > 1;
+  return true;
+}
 
 const STATUS_WORDS: Partial<Record<ProcessStatus, string>> = {
   crashed: 'crashed', stopped: 'stopped', 'powered-off': 'powered off', paused: 'paused', restarting: 'restarting',
@@ -89,7 +98,7 @@ export class TraceSeries {
 
   /** Records what event `position` changed; `live` is the fold just after it. */
   observe(event: TraceEvent, position: number, live: LiveView): void {
-    if (MARKED_KINDS.has(event.k) && (event.k !== 'leader-election' || event.reason !== 'new-partition')) {
+    if (isMarked(event)) {
       this.keep(this.markers, { position, seq: event.i, timeUs: event.t, kind: event.k, category: categoryOf(event.k), text: describeEvent(event) });
     }
     if (event.k.startsWith('node-')) this.trackProcess(event, live);

@@ -35,7 +35,7 @@ export interface NodeState {
   /** ZooKeeper servers only. */
   readonly zkRole: ZkRole | null;
   /** The ZooKeeper session this node owns, while ZooKeeper holds it open. */
-  readonly session: { readonly id: number; readonly timeoutMs: number | null; readonly sinceUs: number } | null;
+  readonly session: { readonly id: string; readonly timeoutMs: number | null; readonly sinceUs: number } | null;
   /** Brokers only: whether /brokers/ids/N exists, i.e. the controller can see the broker. */
   readonly registered: boolean;
   readonly brokerEpoch: number | null;

@@ -137,7 +137,7 @@ function setUp(emit: Emit, topic: string, acks: string): PartitionModel[] {
   for (const zk of [2, 3]) emit(30_000, 'zk-serving', { zk: `zk-${zk}`, state: 'FOLLOWING', leader: 1 });
   emit(30_000, 'zk-leader', { zk: 'zk-1', epoch: 1, zxid: '0x100000000', followers: [2, 3] });
   for (const broker of [1, 2, 3]) startBroker(emit, 50_000 + broker * 1000, broker, 1);
-  emit(60_000, 'znode', { op: 'create', path: '/controller', data: '{"brokerid":1}', owner: 1001, zxid: '0x100000009' });
+  emit(60_000, 'znode', { op: 'create', path: '/controller', data: '{"brokerid":1}', owner: '0x010000000000001', zxid: '0x100000009' });
   emit(60_000, 'controller', { controller: 1, controllerEpoch: 1, broker: 1, epoch: 1 });
   emit(61_000, 'controller-loaded', { controller: 1, controllerEpoch: 1, brokers: [1, 2, 3], topics: 0, partitions: 0, offlinePartitions: 0, tookUs: 1000 });
   emit(65_000, 'node-up', { node: 'producer-p1', incarnation: 1 });
@@ -154,12 +154,17 @@ function setUp(emit: Emit, topic: string, acks: string): PartitionModel[] {
   });
 }
 
+/** ZooKeeper's session ids as the simulator writes them: 16 hex digits. */
+function sessionId(broker: number, incarnation: number): string {
+  return `0x${(incarnation * 256 + broker).toString(16).padStart(16, '0')}`;
+}
+
 function startBroker(emit: Emit, t: number, broker: number, incarnation: number): void {
-  const session = 1000 + broker + 10 * (incarnation - 1);
+  const session = sessionId(broker, incarnation);
   emit(t, 'node-up', { node: `broker-${broker}`, incarnation });
   emit(t + 200, 'zk-session', { op: 'created', session, owner: `broker-${broker}`, timeoutMs: 18000, zk: 'zk-1', zxid: '0x10000000a' });
   emit(t + 400, 'znode', { op: 'create', path: `/brokers/ids/${broker}`, data: `{"host":"broker-${broker}","rack":"r${broker}"}`, owner: session, zxid: '0x10000000b' });
-  emit(t + 400, 'broker-registered', { broker, rack: `r${broker}`, brokerEpoch: 4294967296 + session, session });
+  emit(t + 400, 'broker-registered', { broker, rack: `r${broker}`, brokerEpoch: 4294967296 + broker * 100 + incarnation, session });
 }
 
 /** One offsets interval of one partition: the leader appends, live ISR followers fetch. */
@@ -252,7 +257,7 @@ class Story {
   }
 
   private expire(t: number): void {
-    this.emit(t, 'zk-session', { op: 'expired', session: 1002, owner: 'broker-2', zk: 'zk-1', zxid: '0x100000100' });
+    this.emit(t, 'zk-session', { op: 'expired', session: sessionId(2, 1), owner: 'broker-2', zk: 'zk-1', zxid: '0x100000100' });
     this.emit(t, 'znode', { op: 'delete', path: '/brokers/ids/2', cause: 'session expired', zxid: '0x100000100' });
     this.emit(t + 2000, 'broker-change', { controller: 1, controllerEpoch: 1, live: [1, 3], newBrokers: [], deadBrokers: [2], bouncedBrokers: [] });
     for (const partition of this.partitions) {

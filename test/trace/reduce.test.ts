@@ -44,7 +44,7 @@ describe('the reducer on a leader failover', () => {
     const state = stateAt(25_000_000);
     const broker2 = state.nodes.get('broker-2');
     expect(broker2).toMatchObject({ status: 'crashed', downHow: 'crash', registered: true });
-    expect(broker2?.session?.id).toBe(1002);
+    expect(broker2?.session?.id).toBe('0x0000000000000102');
     expect(state.partitions.get('orders/0')).toMatchObject({ leader: 2, isr: [2, 3, 1] });
   });
 

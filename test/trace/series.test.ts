@@ -28,9 +28,11 @@ function seriesOf(text: string): { series: TraceSeries; events: TraceEvent[] } {
 describe('series for the charts and the timeline', () => {
   const { series, events } = seriesOf(failoverTraceText({ lostWrite: true }));
 
-  it('marks the crash, the shrinks, the elections, the truncation and the anomaly, but not the first elections', () => {
+  it('marks the crash, the session expiry, the shrinks, the elections, the restart, the truncation and the anomaly, but not the start-up', () => {
     const kinds = series.markers.map((marker) => marker.kind);
     expect(kinds.filter((kind) => kind === 'leader-election')).toHaveLength(2);
+    expect(kinds.filter((kind) => kind === 'zk-session')).toHaveLength(1);
+    expect(kinds.filter((kind) => kind === 'node-up')).toHaveLength(1);
     expect(kinds).toContain('node-down');
     expect(kinds).toContain('truncation');
     expect(kinds.at(-1)).toBe('anomaly');
