@@ -289,14 +289,29 @@ export class Network {
     let reason: string | null = null;
     if (sender.powerLosses !== packet.senderPowerLosses && packet.departUs > sender.powerLossAtUs(packet.senderPowerLosses)) reason = 'sender-power-loss';
     else if (path.blocked) reason = 'partition';
-    else if (packet.forward ? packet.conn.brokenAB : packet.conn.brokenBA) reason = 'broken-connection';
     else if (!receiver.poweredOn) reason = 'powered-off';
+    else if (packet.kind !== RST && (packet.forward ? packet.conn.brokenAB : packet.conn.brokenBA)) reason = 'broken-connection';
     if (reason !== null) {
       this.lose(packet, path, reason);
+      if (reason === 'broken-connection' && !this.heldByReceiver(packet, path)) this.transmit(RST, packet.conn, !packet.forward, undefined, 0);
       return;
     }
     const receivedUs = receiver.nic.receive(packet.arrivalUs, packet.bytes);
     this.scheduler.schedule(Math.ceil(receivedUs) - this.scheduler.now, this.onDeliver, packet);
+  }
+
+  /**
+   * Whether the receiving process still holds `packet`'s connection (one it never accepted counts
+   * as held: its handshake is simply retried). When it does not — it crashed or restarted since
+   * accepting it — TCP's retransmission of the lost segment reaches a kernel with no
+   * such socket, which answers with a reset: the sender learns the connection is dead instead of
+   * waiting for its own timeout.
+   */
+  private heldByReceiver(packet: Packet, path: Path): boolean {
+    const receiver = path.to;
+    const attached = packet.forward ? packet.conn.attachedB : packet.conn.attachedA;
+    if (!attached) return true;
+    return receiver.host.listening && receiver.conns.get(path.from.id) === packet.conn;
   }
 
   /** Fully received: hand it to the receiving node's kernel. */

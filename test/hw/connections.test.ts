@@ -139,6 +139,23 @@ describe('connections and faults, as a TCP client sees them', () => {
     expect(t.actor('client').received.map((r) => r.message)).toEqual([{ reply: 'connect' }, { reply: 'on a new connection' }]);
   });
 
+  it('a connection broken by a partition is reset once the peer has restarted since (the retransmission meets no socket)', () => {
+    const t = clientAndServer();
+    const client = () => t.actor('client').ctx;
+    request(t, 1000, 'connect');
+    let fault = 0;
+    at(t.scheduler, 10_000, () => (fault = t.world.partition({ kind: 'one-way', from: ['client'], to: ['server'] })));
+    at(t.scheduler, 11_000, () => client().send('server', 'lost to the partition', 100));
+    at(t.scheduler, 15_000, () => t.world.restart('server'));
+    at(t.scheduler, 20_000, () => t.world.heal(fault));
+    at(t.scheduler, 21_000, () => client().send('server', 'meets the new process', 100));
+    at(t.scheduler, 40_000, () => client().send('server', 'on a new connection', 100));
+    t.world.runUntil(1_000_000);
+    expect(t.actor('client').disconnects.map((d) => d.reason)).toEqual(['reset']);
+    expect(t.actor('client').disconnects[0]!.atUs).toBeLessThan(40_000);
+    expect(t.actor('server').received.map((r) => r.message)).toContain('on a new connection');
+  });
+
   it('two nodes opening a connection to each other at once share one', () => {
     const t = buildWorld([{ id: 'a' }, { id: 'b' }]);
     t.actor('a').ctx.send('b', 'from a', 100);

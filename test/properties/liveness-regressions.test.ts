@@ -48,4 +48,22 @@ describe('liveness after a broker crash', () => {
     expect(rejoined).toBeDefined();
     expect(rejoined!.t - registered!.t).toBeLessThan(3 * US_PER_SECOND);
   });
+
+  it('a follower isolated and crashed at once is sent LeaderAndIsr again once it re-registers, and rejoins the ISR', () => {
+    // fast-check counterexample (FC_SEED=7): the leader's connection to broker 1 broke during the
+    // isolation; without TCP's reset after broker 1's restart, every controller request to it was
+    // lost on the dead connection and the ISR never grew back.
+    const c: Case = {
+      ...crashOfBroker1(0, 500),
+      plan: [
+        { kind: 'crash', atMs: 4_000, forMs: 500, target: 0, shape: 0 },
+        { kind: 'partition', atMs: 4_000, forMs: 500, target: 0, shape: 0 },
+      ],
+    };
+    const events = traceOf(c);
+    const registered = events.filter((e) => e.k === 'broker-registered' && e.broker === 1).at(-1)!;
+    const rejoined = events.find((e) => e.k === 'isr-change' && e.t > registered.t && (e.isr as number[]).length === 3);
+    expect(rejoined).toBeDefined();
+    expect(rejoined!.t - registered.t).toBeLessThan(3 * US_PER_SECOND);
+  });
 });
