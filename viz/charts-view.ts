@@ -1,6 +1,6 @@
-// Linked charts (DESIGN §13): producer throughput (sent, acknowledged, failed or unknown per
-// second), p99 acknowledgement latency, partitions under-replicated or offline, and the smallest
-// ISR against min.insync.replicas — the line an acks=all producer falls off. All share the
+// Linked charts (DESIGN §13): throughput (records acknowledged, failed or unknown per second,
+// and what consumer groups committed), p99 acknowledgement latency, consumer lag, partitions
+// under-replicated or offline, and the smallest ISR against min.insync.replicas — the line an acks=all producer falls off. All share the
 // timeline's window and cursor: a click seeks, and each chart reads out its value at the cursor.
 //
 // Series come from sim/trace/series.ts. Each line is thinned to about two points per pixel,
@@ -118,7 +118,7 @@ function chartSpecs(model: TraceModel): ChartSpec[] {
   const many = producers.length > 1;
   if (producers.length > 0) {
     specs.push({
-      title: 'Producer throughput',
+      title: 'Throughput',
       unit: '/s',
       lines: producers.flatMap(([name, series]) => [
         { label: many ? `${name} acked` : 'acked', kind: 'acked', times: series.timeUs, values: series.ackedPerSecond, step: false },
@@ -129,6 +129,20 @@ function chartSpecs(model: TraceModel): ChartSpec[] {
       title: 'Acknowledgement latency, p99',
       unit: ' ms',
       lines: producers.map(([name, series]) => ({ label: many ? name : 'p99', kind: 'latency', times: series.timeUs, values: series.p99Ms, step: false })),
+    });
+  }
+  const groups = [...model.series.groups.entries()];
+  if (groups.length > 0) {
+    const several = groups.length > 1;
+    if (producers.length > 0) {
+      (specs[0] as ChartSpec).lines.push(
+        ...groups.map(([name, series]) => ({ label: several ? `${name} committed` : 'consumed (committed)', kind: 'consumed', times: series.timeUs, values: series.committedPerSecond, step: false })),
+      );
+    }
+    specs.push({
+      title: 'Consumer lag (records behind the high watermark)',
+      unit: '',
+      lines: groups.map(([name, series]) => ({ label: several ? name : 'lag', kind: 'lag', times: series.timeUs, values: series.lag, step: false })),
     });
   }
   const health = model.series.health;

@@ -10,9 +10,9 @@
 import * as d3 from 'd3';
 import { nodeName } from '../sim/trace/describe.ts';
 import type { ClusterState, NetFaultState, NodeState } from '../sim/trace/state.ts';
+import { cutOffBy, describeCluster, describeNetFault, detailLines, roleBadges, STATUS_WORDS } from './cluster-words.ts';
 import type { Cursor } from './cursor.ts';
 import { el, measureText } from './dom.ts';
-import { formatRate, formatSpan, formatTime } from './format.ts';
 import type { TraceModel } from './trace-model.ts';
 
 const CARD_HEIGHT = 86;
@@ -21,10 +21,6 @@ const RACK_HEADER = 30;
 const MIN_COLUMN = 170;
 /** Blocked links drawn at most; a larger partition is still listed in words. */
 const MAX_BLOCKED_LINKS = 80;
-
-const STATUS_WORDS: Readonly<Record<NodeState['status'], string>> = {
-  'not-started': 'NOT STARTED', up: 'UP', paused: 'PAUSED', crashed: 'CRASHED', stopped: 'STOPPED', 'powered-off': 'POWERED OFF', restarting: 'RESTARTING',
-};
 
 interface Box {
   label: string;
@@ -93,6 +89,7 @@ export class ClusterView {
       ...fact('Controller', state.controller ? `broker ${state.controller.broker} · epoch ${state.controller.epoch}` : 'none'),
       ...fact('ZooKeeper leader', state.zkLeader ? `${nodeName(state.zkLeader.node)} · epoch ${state.zkLeader.epoch}` : 'none'),
       ...fact('Registered brokers', registered.length === 0 ? 'none' : `${registered.join(', ')} (${registered.length} of ${brokers.length})`),
+      ...(state.groups.size === 0 ? [] : fact('Consumer groups', [...state.groups.values()].map((group) => `${group.group} ${group.state ?? 'joining'} · gen ${group.generation}`).join('; '))),
     );
   }
 
@@ -155,7 +152,7 @@ export class ClusterView {
     const pillWidth = measureText(words, '750 10px') + words.length * 0.2 + 12;
     pillText.attr('x', place.width - pillWidth / 2 - 8);
     pill.insert('rect', 'text').attr('x', place.width - pillWidth - 8).attr('y', 8).attr('width', pillWidth).attr('height', 19).attr('rx', 9.5);
-    title.text(fitText(nodeName(node.id), '700 13.5px', place.width - pillWidth - 24));
+    title.text(fitText(cardTitle(node), '700 13.5px', place.width - pillWidth - 24));
     const badges = roleBadges(node, state, cut);
     let badgeX = 14;
     for (const badge of badges) {
@@ -236,6 +233,14 @@ export class ClusterView {
   }
 }
 
+/** A machine's name; a consumer goes by its member name ("billing/0") in the clients box. */
+function cardTitle(node: NodeState): string {
+  if (node.role !== 'consumer') return nodeName(node.id);
+  const id = node.id.slice('consumer-'.length);
+  const cut = id.lastIndexOf('-');
+  return cut === -1 ? id : `${id.slice(0, cut)}/${id.slice(cut + 1)}`;
+}
+
 function centreOf(place: Placed): [number, number] {
   return [place.x + place.width / 2, place.y + CARD_HEIGHT / 2];
 }
@@ -253,74 +258,6 @@ function roleRank(node: NodeState): number {
   return { broker: 0, zookeeper: 1, producer: 2, consumer: 3, other: 4 }[node.role];
 }
 
-interface Badge {
-  kind: string;
-  text: string;
-}
-
-function roleBadges(node: NodeState, state: ClusterState, cut: readonly string[]): Badge[] {
-  const badges: Badge[] = [];
-  if (node.role === 'broker' && state.controller?.broker === node.number) badges.push({ kind: 'controller', text: 'CONTROLLER' });
-  if (node.zkRole !== null) badges.push({ kind: `zk-${node.zkRole}`, text: node.zkRole === 'leading' ? 'ZK LEADER' : node.zkRole === 'following' ? 'ZK FOLLOWER' : 'ZK LOOKING' });
-  if (cut.length > 0) badges.push({ kind: 'cut', text: cut.join(' · ') });
-  for (const fault of state.netFaults.values()) {
-    if (fault.nodes[0] !== node.id) continue;
-    if (fault.kind === 'slow-disk') badges.push({ kind: 'slow', text: `DISK ×${fault.factor}` });
-    if (fault.kind === 'slow-network') badges.push({ kind: 'slow', text: 'SLOW NET' });
-  }
-  return badges;
-}
-
-function detailLines(node: NodeState, state: ClusterState, timeUs: number, model: TraceModel): { text: string; warn: boolean }[] {
-  if (node.status === 'paused' && node.pausedUntilUs !== null) return [{ text: `frozen until ${formatTime(node.pausedUntilUs)}`, warn: true }];
-  if (node.status === 'restarting' && node.restartAtUs !== null) return [{ text: `starts at ${formatTime(node.restartAtUs)}`, warn: false }];
-  if (node.role === 'broker') return brokerLines(node, state, timeUs);
-  if (node.role === 'zookeeper') return [{ text: node.status === 'up' && state.zkLeader ? `ensemble epoch ${state.zkLeader.epoch}` : node.status === 'up' ? 'no leader elected' : '', warn: false }];
-  if (node.role === 'producer') {
-    const name = node.id.slice('producer-'.length);
-    const producer = state.producers.get(name);
-    const series = model.series.producers.get(name);
-    const index = series === undefined ? -1 : series.timeUs.upperBound(timeUs) - 1;
-    const failed = index >= 0 && series ? series.failedPerSecond.at(index) : 0;
-    const rate = index >= 0 && series ? `${formatRate(series.ackedPerSecond.at(index))} acked/s${failed > 0 ? ` · ${formatRate(failed)} failed/s` : ''}` : 'no metrics yet';
-    const acks = String(producer?.acks ?? model.header.scenario.producers?.find((p) => p.name === name)?.config?.acks ?? '?');
-    // Kafka's acks=-1 is acks=all.
-    return [{ text: `acks=${acks === '-1' ? 'all' : acks}`, warn: false }, { text: rate, warn: failed > 0 }];
-  }
-  return [];
-}
-
-function brokerLines(node: NodeState, state: ClusterState, timeUs: number): { text: string; warn: boolean }[] {
-  if (node.status !== 'up' && node.session !== null) {
-    // With no heartbeat since it went down, ZooKeeper expires the session a timeout later.
-    const expiry = node.session.timeoutMs === null ? `down ${formatSpan(timeUs - node.sinceUs)}` : `expires ≈ ${formatTime(node.sinceUs + node.session.timeoutMs * 1000)}`;
-    return [{ text: 'ZK session still open', warn: true }, { text: expiry, warn: false }];
-  }
-  if (node.status !== 'up') return [{ text: node.registered ? 'still registered in ZK' : 'ZK session gone', warn: false }, { text: node.registered ? '' : 'unregistered', warn: false }];
-  let leads = 0;
-  let inIsr = 0;
-  for (const partition of state.partitions.values()) {
-    if (partition.leader === node.number && partition.phase === 'online') leads++;
-    if (node.number !== null && partition.isr.includes(node.number)) inIsr++;
-  }
-  return [
-    { text: `leads ${leads} · in ${inIsr} ISR${inIsr === 1 ? '' : 's'}`, warn: false },
-    { text: node.registered ? 'registered in ZK' : 'not registered in ZK', warn: !node.registered },
-  ];
-}
-
-/** What cuts this node off: the partitions whose shape separates it from someone. */
-function cutOffBy(id: string, faults: ReadonlyMap<number, NetFaultState>): string[] {
-  const labels: string[] = [];
-  for (const fault of faults.values()) {
-    if (fault.kind !== 'partition') continue;
-    if (fault.shape === 'isolate' && fault.nodes.includes(id)) labels.push(`CUT OFF #${fault.id}`);
-    else if (fault.shape === 'between' && fault.groups.some((group) => group.includes(id))) labels.push(`PARTITIONED #${fault.id}`);
-    else if (fault.shape === 'one-way' && (fault.from.includes(id) || fault.to.includes(id))) labels.push(`ONE-WAY #${fault.id}`);
-  }
-  return labels;
-}
-
 function blockedPairs(fault: NetFaultState, drawn: readonly string[]): [string, string][] {
   if (fault.kind !== 'partition') return [];
   const pairs: [string, string][] = [];
@@ -334,25 +271,6 @@ function blockedPairs(fault: NetFaultState, drawn: readonly string[]): [string, 
     for (const from of fault.from) for (const to of fault.to) pairs.push([from, to]);
   }
   return pairs;
-}
-
-function describeNetFault(fault: NetFaultState): string {
-  const names = (ids: readonly string[]): string => ids.map(nodeName).join(', ');
-  if (fault.kind === 'slow-disk') return `${nodeName(fault.nodes[0])}: disk ${fault.factor}× slower (fault #${fault.id})`;
-  if (fault.kind === 'slow-network') {
-    const latency = fault.addedLatencyUs ? ` +${formatSpan(fault.addedLatencyUs)} latency` : '';
-    const bandwidth = fault.bandwidthBytesPerSecond ? ` capped at ${formatRate(fault.bandwidthBytesPerSecond * 8)}bit/s` : '';
-    return `${nodeName(fault.nodes[0])}: network slowed${latency}${bandwidth} (fault #${fault.id})`;
-  }
-  if (fault.shape === 'isolate') return `Network partition #${fault.id}: ${names(fault.nodes)} cut off from everyone`;
-  if (fault.shape === 'one-way') return `One-way partition #${fault.id}: ${names(fault.from)} cannot reach ${names(fault.to)}`;
-  return `Network partition #${fault.id} between ${fault.groups.map((group) => `{${names(group)}}`).join(' and ')}`;
-}
-
-function describeCluster(state: ClusterState): string {
-  const nodes = [...state.nodes.values()].map((node) => `${nodeName(node.id)} ${STATUS_WORDS[node.status].toLowerCase()}`);
-  const controller = state.controller ? `controller: broker ${state.controller.broker}` : 'no controller';
-  return `Cluster: ${nodes.join(', ')}; ${controller}.`;
 }
 
 /** `text`, shortened with an ellipsis until it fits `widthPx` in `font`. */

@@ -22,7 +22,7 @@ const HIDDEN_AT_START: readonly Category[] = ['offsets', 'message', 'client'];
 
 const CATEGORY_WORDS: Readonly<Record<Category, string>> = {
   fault: 'faults', process: 'processes', network: 'network', zookeeper: 'ZooKeeper', controller: 'controller', leadership: 'leadership',
-  isr: 'ISR', log: 'log', offsets: 'offsets', client: 'clients', checker: 'checker', message: 'messages', other: 'other',
+  isr: 'ISR', log: 'log', offsets: 'offsets', client: 'clients', group: 'groups', checker: 'checker', message: 'messages', other: 'other',
 };
 
 export class LogView {

@@ -56,18 +56,19 @@ export class PartitionsView {
     this.summary.textContent = all.length === 0
       ? 'No topics yet at this point of the run.'
       : `${formatCount(all.length)} partitions · ${offline} offline · ${state.counters.underReplicated} under-replicated${cut}`;
-    const rows = shown.map((partition) => this.row(partition, state, cursor.timeUs));
+    const readers = readersOf(state);
+    const rows = shown.map((partition) => this.row(partition, state, cursor.timeUs, readers.get(partition.name) ?? []));
     this.body.replaceChildren(...rows);
   }
 
-  private row(partition: PartitionState, state: ClusterState, timeUs: number): HTMLTableRowElement {
+  private row(partition: PartitionState, state: ClusterState, timeUs: number, readers: readonly Reader[]): HTMLTableRowElement {
     const flashes = flashesOf(partition, timeUs);
-    const signature = JSON.stringify([partition, leaderDown(partition, state), flashes, notes(partition, timeUs)]);
+    const signature = JSON.stringify([partition, leaderDown(partition, state), flashes, notes(partition, timeUs), readers]);
     const known = this.rows.get(partition.name);
     if (known !== undefined && known.signature === signature) return known.row;
     const row = el('tr', { class: `phase-${partition.phase}${flashes.map((flash) => ` flash-${flash}`).join('')}` }, [
       nameCell(partition, state, flashes),
-      leaderCell(partition, state),
+      leaderCell(partition, state, readers),
       replicasCell(partition, state, timeUs),
     ]);
     this.rows.set(partition.name, { row, signature });
@@ -97,13 +98,47 @@ function notes(partition: PartitionState, timeUs: number): boolean[] {
   return partition.replicaStates.map((replica) => replica.lastTruncation !== null && timeUs - replica.lastTruncation.timeUs < NOTE_US);
 }
 
-/** The leader with its epoch, and under it the ISR against the replica list. */
-function leaderCell(partition: PartitionState, state: ClusterState): HTMLTableCellElement {
+/** Which group member reads a partition, and its committed offset. */
+interface Reader {
+  group: string;
+  member: string | null;
+  committed: number | null;
+}
+
+function readersOf(state: ClusterState): Map<string, Reader[]> {
+  const readers = new Map<string, Reader[]>();
+  const add = (partition: string, reader: Reader): void => void readers.set(partition, [...(readers.get(partition) ?? []), reader]);
+  for (const group of state.groups.values()) {
+    const committed = new Map(group.committed.map((entry) => [entry.partition, entry.offset]));
+    const seen = new Set<string>();
+    for (const assignment of group.assignments) {
+      for (const partition of assignment.partitions) {
+        seen.add(partition);
+        add(partition, { group: group.group, member: assignment.member, committed: committed.get(partition) ?? null });
+      }
+    }
+    for (const [partition, offset] of committed) if (!seen.has(partition)) add(partition, { group: group.group, member: null, committed: offset });
+  }
+  return readers;
+}
+
+function readerLines(partition: PartitionState, readers: readonly Reader[]): HTMLElement[] {
+  const hw = partition.replicaStates.find((replica) => replica.broker === partition.leader)?.highWatermark ?? null;
+  return readers.map((reader) => {
+    const lag = reader.committed !== null && hw !== null ? ` · lag ${formatCount(Math.max(0, hw - reader.committed))}` : '';
+    const committed = reader.committed === null ? 'nothing committed' : `committed ${formatCount(reader.committed)}`;
+    return el('span', { class: 'sub reader', text: `${reader.member ?? `${reader.group} (unassigned)`}: ${committed}${lag}` });
+  });
+}
+
+/** The leader with its epoch, under it the ISR against the replica list, then who consumes it. */
+function leaderCell(partition: PartitionState, state: ClusterState, readers: readonly Reader[]): HTMLTableCellElement {
   if (partition.leader < 0) {
     return el('td', { class: 'leader none' }, [
       el('span', { class: 'leader-id', text: 'no leader' }),
       el('span', { class: 'sub', text: partition.phase === 'new' ? 'not elected yet' : `last epoch ${partition.leaderEpoch}` }),
       isr(partition),
+      ...readerLines(partition, readers),
     ]);
   }
   const down = leaderDown(partition, state);
@@ -115,6 +150,7 @@ function leaderCell(partition: PartitionState, state: ClusterState): HTMLTableCe
     el('span', { class: 'leader-id' }, [down ? icon(ICONS.warning, 'icon warn') : null, `broker ${partition.leader}`]),
     el('span', { class: 'sub', text: down ? `down; the controller does not know yet · epoch ${partition.leaderEpoch}` : epochNote }),
     isr(partition),
+    ...readerLines(partition, readers),
   ]);
 }
 

@@ -50,7 +50,7 @@ const SYMBOLS: Partial<Record<Category, d3.SymbolType>> = {
 /** The marker rows: what broke, who leads, and what the replicas did. */
 const MARKER_LANES: readonly { label: string; categories: readonly Category[] }[] = [
   { label: 'Crashes, faults', categories: ['fault', 'process', 'network', 'checker', 'other'] },
-  { label: 'Leaders', categories: ['leadership', 'controller', 'zookeeper', 'client', 'message', 'offsets'] },
+  { label: 'Leaders, groups', categories: ['leadership', 'controller', 'zookeeper', 'group', 'client', 'message', 'offsets'] },
   { label: 'ISR, truncation', categories: ['isr', 'log'] },
 ];
 

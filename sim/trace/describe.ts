@@ -10,7 +10,7 @@
 import { formatTimeShort } from '../core/time.ts';
 import type { TraceEvent } from './format.ts';
 
-export const CATEGORIES = ['fault', 'process', 'network', 'zookeeper', 'controller', 'leadership', 'isr', 'log', 'offsets', 'client', 'checker', 'message', 'other'] as const;
+export const CATEGORIES = ['fault', 'process', 'network', 'zookeeper', 'controller', 'leadership', 'isr', 'log', 'offsets', 'client', 'group', 'checker', 'message', 'other'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 const CATEGORY_OF: Readonly<Record<string, Category>> = {
@@ -28,6 +28,10 @@ const CATEGORY_OF: Readonly<Record<string, Category>> = {
   truncation: 'log', 'log-recovered': 'log', 'segment-deleted': 'log', 'replica-failed': 'log',
   'replica-offsets': 'offsets',
   'producer-start': 'client', 'producer-metrics': 'client', 'producer-id': 'client', 'producer-epoch': 'client', 'producer-request': 'client', 'producer-response': 'client',
+  'consumer-start': 'client', 'consumer-stop': 'client', 'consumer-error': 'client', 'consumer-poll': 'client', 'consumer-poll-timeout': 'client',
+  'consumer-commit': 'client', 'consumer-join': 'client', 'consumer-coordinator': 'client', 'consumer-generation-reset': 'client', 'consumer-leave': 'group',
+  'consumer-partitions-lost': 'group', 'consumer-partitions-revoked': 'group', 'group-state': 'group', 'group-assignment': 'group', 'group-member-removed': 'group',
+  'offsets-load-start': 'group', 'offsets-loaded': 'group', 'offsets-unloaded': 'group',
   anomaly: 'checker',
   msg: 'message', 'msg-lost': 'message', 'conn-reset': 'message', 'conn-closed': 'message',
 };
@@ -51,6 +55,42 @@ const leader = (id: unknown): string => (id === -1 ? 'no leader' : `broker ${Str
 const at = (us: unknown): string => (typeof us === 'number' ? formatTimeShort(us) : '?');
 
 type Describer = (e: TraceEvent) => string;
+
+const partitions = (value: unknown, most = 4): string => {
+  if (!Array.isArray(value)) return '[]';
+  return value.length <= most ? list(value) : `[${value.slice(0, most).join(', ')}, … ${value.length - most} more]`;
+};
+
+const GROUP_DESCRIBERS: Readonly<Record<string, Describer>> = {
+  'group-state': (e) => {
+    const reason = typeof e.reason === 'string' ? `: ${e.reason}` : '';
+    const members = Array.isArray(e.members) ? `, ${e.members.length} member${e.members.length === 1 ? '' : 's'}` : '';
+    return `group ${String(e.group)} is ${String(e.state)} (generation ${String(e.generation)}${members}, coordinator broker ${String(e.coordinator)})${reason}`;
+  },
+  'group-assignment': (e) => `consumer ${String(e.member)} was assigned ${partitions(e.partitions)} in generation ${String(e.generation)} of group ${String(e.group)}`,
+  'group-member-removed': (e) => `the coordinator removed member ${String(e.member)} from group ${String(e.group)}: ${String(e.reason)}`,
+  'consumer-partitions-lost': (e) => `consumer ${String(e.member)} lost ${partitions(e.partitions)} (generation ${String(e.generation)})`,
+  'consumer-partitions-revoked': (e) => `consumer ${String(e.member)} gave back ${partitions(e.partitions)} for a rebalance`,
+  'consumer-commit': (e) => {
+    const offsets = Array.isArray(e.offsets) ? e.offsets.slice(0, 3).map((entry: { partition?: unknown; offset?: unknown }) => `${String(entry.partition)}@${String(entry.offset)}`) : [];
+    const more = Array.isArray(e.offsets) && e.offsets.length > 3 ? `, … ${e.offsets.length - 3} more` : '';
+    const error = typeof e.error === 'string' && e.error !== '' ? ` (${e.error})` : '';
+    return `consumer ${String(e.member)} committed ${offsets.join(', ')}${more} (${String(e.how)}): ${String(e.outcome)}${error}`;
+  },
+  'consumer-start': (e) => `consumer ${String(e.member)} of group ${String(e.group)} started (commits: ${String(e.commit)})`,
+  'consumer-stop': (e) => `consumer ${String(e.member)} stopped`,
+  'consumer-leave': (e) => `consumer ${String(e.member)} left group ${String(e.group)}${typeof e.reason === 'string' ? ` (${e.reason})` : ''}`,
+  'consumer-error': (e) => `consumer ${String(e.member)} failed: ${String(e.error)}`,
+  'consumer-poll': (e) => `consumer ${String(e.member)} polled ${String(e.records)} records from ${partitions(e.partitions)}`,
+  'consumer-poll-timeout': (e) => `consumer ${String(e.member)} went ${at(e.sinceLastPollUs)} without polling (max.poll.interval.ms) and leaves the group`,
+  'consumer-join': (e) => `consumer ${String(e.member)} asks to join group ${String(e.group)}`,
+  'consumer-coordinator': (e) =>
+    e.coordinator === null ? `consumer ${String(e.member)} lost its group coordinator (${String(e.reason)})` : `consumer ${String(e.member)} found its group coordinator: broker ${String(e.coordinator)}`,
+  'consumer-generation-reset': (e) => `consumer ${String(e.member)} must rejoin its group (${String(e.error)})`,
+  'offsets-load-start': (e) => `broker ${String(e.broker)} loads group offsets from ${String(e.partition)}`,
+  'offsets-loaded': (e) => `broker ${String(e.broker)} now coordinates groups ${list(e.groups)} (${String(e.partition)})`,
+  'offsets-unloaded': (e) => `broker ${String(e.broker)} no longer coordinates the groups of ${String(e.partition)}`,
+};
 
 const DESCRIBE: Readonly<Record<string, Describer>> = {
   'node-up': (e) => `${nodeName(e.node)} started${typeof e.incarnation === 'number' && e.incarnation > 1 ? ` (incarnation ${e.incarnation})` : ''}`,
@@ -133,6 +173,7 @@ const DESCRIBE: Readonly<Record<string, Describer>> = {
   },
   'producer-id': (e) => `producer ${String(e.producer)} got producer id ${String(e.producerId)} (epoch ${String(e.producerEpoch)})`,
   'producer-epoch': (e) => `producer ${String(e.producer)} bumped its epoch to ${String(e.producerEpoch)}`,
+  ...GROUP_DESCRIBERS,
   fault: (e) => `fault #${String(e.fault)}: ${String(e.kind)} ${String(e.target)}`,
   'fault-end': (e) => `fault #${String(e.fault)} (${String(e.kind)}) undone: ${String(e.target)}`,
   'fault-skipped': (e) => `fault #${String(e.fault)} (${String(e.kind)}) skipped: ${String(e.reason)}`,

@@ -15,6 +15,7 @@ import {
   type AnomalyState,
   type ClusterState,
   type ControllerState,
+  type GroupState,
   type Counters,
   type NetFaultState,
   type NodeState,
@@ -39,6 +40,7 @@ export class Working {
   netFaults = new Map<number, NetFaultState>();
   faults = new Map<number, ActiveFaultState>();
   producers = new Map<string, ProducerState>();
+  groups = new Map<string, GroupState>();
   unknownKinds = new Map<string, number>();
   anomalies: AnomalyState[] = [];
   problems: string[] = [];
@@ -73,6 +75,7 @@ export class Working {
     working.netFaults = new Map(state.netFaults);
     working.faults = new Map(state.faults);
     working.producers = new Map(state.producers);
+    working.groups = new Map(state.groups);
     working.unknownKinds = new Map(state.unknownKinds);
     working.anomalies = [...state.anomalies];
     working.problems = [...state.problems];
@@ -94,6 +97,7 @@ export class Working {
       netFaults: new Map(this.netFaults),
       faults: new Map(this.faults),
       producers: new Map(this.producers),
+      groups: new Map(this.groups),
       anomalies: [...this.anomalies],
       counters: { ...this.counters },
       isrSizeCounts: [...this.isrSizeCounts],
@@ -152,6 +156,11 @@ export class Working {
     const updated = { ...partition, replicaStates: replicas };
     this.setPartition(updated);
     return updated;
+  }
+
+  /** A group named by an event, created on the spot. */
+  group(name: string): GroupState {
+    return this.groups.get(name) ?? { group: name, state: null, generation: 0, coordinator: null, rebalances: 0, assignments: [], committed: [] };
   }
 
   problem(message: string): void {

@@ -7,7 +7,8 @@
 // the fields each must carry (EVENT_FIELDS, written from the emitters: sim/hw/machine.ts and
 // world.ts, sim/zk/commit-ledger.ts and server.ts, sim/kafka/replica-trace.ts,
 // partition-state-machine.ts, replica-state-machine.ts, controller.ts, broker.ts, topic-admin.ts,
-// log-manager.ts, sim/clients/producer-metrics.ts, sim/faults/nemesis.ts). Event types derive from
+// log-manager.ts, sim/kafka/group-rebalance.ts, sim/clients/producer-metrics.ts, consumer.ts,
+// consumer-coordinator.ts, consumer-commits.ts, sim/faults/nemesis.ts). Event types derive from
 // the same table, so a renamed field is one edit here. Kinds not in the table are legal: a newer
 // simulator may emit them and older viewers ignore them. A known kind whose fields have the wrong
 // types is reported (`checkEventFields`) and skipped rather than folded into a wrong state.
@@ -63,7 +64,7 @@ export interface TraceEvent {
   [field: string]: unknown;
 }
 
-type FieldType = 'string' | 'number' | 'boolean' | 'number[]' | 'string[]' | 'string[][]' | 'number[][]' | 'number|null' | 'string|number' | 'object';
+type FieldType = 'string' | 'number' | 'boolean' | 'number[]' | 'string[]' | 'string[][]' | 'number[][]' | 'number|null' | 'string|number' | 'object' | 'object[]';
 
 interface FieldValues {
   string: string;
@@ -76,6 +77,7 @@ interface FieldValues {
   'number|null': number | null;
   'string|number': string | number;
   object: Record<string, unknown>;
+  'object[]': Record<string, unknown>[];
 }
 
 /** The fields each known kind must carry. Optional fields are read defensively where used. */
@@ -117,6 +119,14 @@ export const EVENT_FIELDS = {
   fault: { fault: 'number', kind: 'string', target: 'string', nodes: 'string[]' },
   'fault-end': { fault: 'number', kind: 'string', target: 'string' },
   'fault-skipped': { fault: 'number', kind: 'string', reason: 'string' },
+  'group-state': { group: 'string', state: 'string', generation: 'number' },
+  'group-assignment': { group: 'string', generation: 'number', member: 'string', partitions: 'string[]' },
+  'consumer-partitions-lost': { group: 'string', member: 'string', partitions: 'string[]' },
+  'consumer-partitions-revoked': { group: 'string', member: 'string', partitions: 'string[]' },
+  'consumer-commit': { group: 'string', member: 'string', outcome: 'string', offsets: 'object[]' },
+  'consumer-start': { group: 'string', member: 'string' },
+  'consumer-stop': { group: 'string', member: 'string' },
+  'consumer-leave': { group: 'string', member: 'string' },
   anomaly: { kind: 'string', explanation: 'object' },
 } as const satisfies Record<string, Record<string, FieldType>>;
 
@@ -135,8 +145,18 @@ export const INFORMATIONAL_KINDS: ReadonlySet<string> = new Set([
   'conn-reset',
   'controlled-shutdown',
   'controlled-shutdown-done',
+  'consumer-coordinator',
+  'consumer-error',
+  'consumer-generation-reset',
+  'consumer-join',
+  'consumer-poll',
+  'consumer-poll-timeout',
   'controller-loaded',
   'disk-lost',
+  'group-member-removed',
+  'offsets-load-start',
+  'offsets-loaded',
+  'offsets-unloaded',
   'producer-epoch',
   'producer-id',
   'producer-request',
@@ -180,6 +200,8 @@ function hasType(value: unknown, type: FieldType): boolean {
       return Array.isArray(value) && value.every((item) => hasType(item, 'string[]'));
     case 'object':
       return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'object[]':
+      return Array.isArray(value) && value.every((item) => hasType(item, 'object'));
   }
 }
 

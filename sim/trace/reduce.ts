@@ -1,22 +1,25 @@
 // THE reducer (DESIGN §10): folds trace events, in order, into the cluster as an observer sees it
 // at that moment (state.ts) — machines up, down or paused; ZooKeeper roles and sessions; the
 // controller; network partitions and slow-downs in force; every partition's leader, epoch, ISR
-// and replicas' offsets; producer metric samples; the checker's anomalies. The viewer seeks with
-// it (keyframes.ts) and the CLI summary counts with it, so it is pure, DOM-free and deterministic:
-// the same events always fold to the same state.
+// and replicas' offsets; producer metric samples; consumer groups, their assignments and committed
+// offsets; the checker's anomalies. The viewer seeks with it (keyframes.ts) and the CLI summary
+// counts with it, so it is pure, DOM-free and deterministic: the same events always fold to the
+// same state.
 //
 // Events of kinds it does not know are counted (`unknownKinds`) and otherwise ignored, so a trace
 // from a newer simulator still opens; a known kind with missing or mistyped fields is skipped and
 // recorded in `problems` rather than folded into a wrong picture. Kafka's own events are folded
-// in reduce-kafka.ts; the hardware, ZooKeeper, fault, client and checker events here.
+// in reduce-kafka.ts, consumer groups' in reduce-groups.ts; the hardware, ZooKeeper, fault,
+// producer and checker events here.
 
 import { checkEventFields, INFORMATIONAL_KINDS, isKnownKind, type EventOf, type KnownKind, type TraceEvent, type TraceHeader } from './format.ts';
 import { Working } from './fold.ts';
+import * as groups from './reduce-groups.ts';
 import * as kafka from './reduce-kafka.ts';
 import type { ClusterState, NetFaultState, ProcessStatus } from './state.ts';
 
 /** What a fold shows of itself between events (series.ts samples it after each one). */
-export type LiveView = Pick<ClusterState, 'timeUs' | 'counters' | 'isrSizeCounts' | 'nodes' | 'partitions' | 'netFaults'>;
+export type LiveView = Pick<ClusterState, 'timeUs' | 'counters' | 'isrSizeCounts' | 'nodes' | 'partitions' | 'netFaults' | 'groups'>;
 
 type Handler<K extends KnownKind> = (working: Working, event: EventOf<K>) => void;
 
@@ -67,6 +70,14 @@ const HANDLERS: { [K in KnownKind]?: Handler<K> } = {
     w.producers.set(e.producer, { name: e.producer, incarnation: e.incarnation, acks, lastSample: null, sent: 0, acked: 0, failed: 0, unknown: 0, ...pickTotals(known) });
   },
   'producer-metrics': producerMetrics,
+  'group-state': groups.groupState,
+  'group-assignment': groups.groupAssignment,
+  'consumer-partitions-lost': groups.partitionsGone,
+  'consumer-partitions-revoked': groups.partitionsGone,
+  'consumer-leave': groups.memberGone,
+  'consumer-stop': groups.memberGone,
+  'consumer-commit': groups.committed,
+  'consumer-start': groups.consumerStarted,
   anomaly,
 };
 

@@ -2,8 +2,9 @@
 // charts plot (producer send/ack/fail rates and p99 ack latency per metrics interval; under-
 // replicated and offline partitions and the smallest ISR, as steps), the spans the timeline draws
 // (each machine's time down, paused, restarting or with a slow disk or network; each network
-// partition; each scenario fault with a `for:`), and markers for the events worth jumping to (faults, crashes,
-// elections, ISR changes, truncations, session expiries, anomalies).
+// partition; each scenario fault with a `for:`), markers for the events worth jumping to (faults,
+// crashes, elections, ISR changes, truncations, session expiries, rebalances, anomalies), and
+// each consumer group's lag (committed offsets behind the high watermark) once a second.
 //
 // It reads the fold's live state after each event (reduce.ts `live`), so the health figures are
 // exactly the reducer's. Rates come from producer-metrics samples, which count what happened in
@@ -49,6 +50,24 @@ export interface ProducerSeries {
   readonly p99Ms: Float64Column;
 }
 
+/** A consumer group, sampled every LAG_SAMPLE_US of simulated time. */
+export interface GroupSeries {
+  readonly timeUs: Float64Column;
+  /** Records between each committed offset and its partition's high watermark, summed. */
+  readonly lag: Float64Column;
+  /**
+   * Committed offsets' advance per second, summed and averaged over COMMITTED_RATE_WINDOW samples:
+   * the group's consumption as committed (commits come every few seconds, so a per-sample rate
+   * would be a row of spikes).
+   */
+  readonly committedPerSecond: Float64Column;
+}
+
+/** How often consumer lag is sampled. */
+export const LAG_SAMPLE_US = 1_000_000;
+/** Samples the committed rate is averaged over. */
+export const COMMITTED_RATE_WINDOW = 10;
+
 export interface HealthSeries {
   readonly timeUs: Float64Column;
   readonly underReplicated: Float64Column;
@@ -60,6 +79,7 @@ export interface HealthSeries {
 const MARKED_KINDS: ReadonlySet<string> = new Set([
   'fault', 'fault-skipped', 'node-down', 'node-paused', 'partition-start', 'partition-heal', 'leader-election',
   'partition-offline', 'isr-change', 'truncation', 'log-recovered', 'controller', 'anomaly', 'zk-session', 'node-up',
+  'group-state', 'consumer-partitions-lost',
 ]);
 
 /** Worth a marker: not the first elections of new partitions, only expired sessions, only restarts. */
@@ -68,6 +88,7 @@ function isMarked(event: TraceEvent): boolean {
   if (event.k === 'leader-election') return event.reason !== 'new-partition';
   if (event.k === 'zk-session') return event.op === 'expired';
   if (event.k === 'node-up') return typeof event.incarnation === 'number' && event.incarnation > 1;
+  if (event.k === 'group-state') return event.state === 'PreparingRebalance';
   return true;
 }
 
@@ -81,6 +102,7 @@ export class TraceSeries {
   readonly networkSpans: Span[] = [];
   readonly faultSpans: Span[] = [];
   readonly producers = new Map<string, ProducerSeries>();
+  readonly groups = new Map<string, GroupSeries>();
   readonly health: HealthSeries = { timeUs: new Float64Column(), underReplicated: new Float64Column(), offline: new Float64Column(), smallestIsr: new Float64Column() };
   /** Markers and spans not kept because of the limits. */
   dropped = 0;
@@ -90,6 +112,9 @@ export class TraceSeries {
   private readonly openFaults = new Map<number, Span>();
   private readonly statusOf = new Map<string, ProcessStatus>();
   private readonly lastingFaults: ReadonlySet<number>;
+  private nextLagSampleUs = LAG_SAMPLE_US;
+  /** Each group's recent committed totals, newest last, at most COMMITTED_RATE_WINDOW + 1. */
+  private readonly committedTotals = new Map<string, { timeUs: number; total: number }[]>();
 
   /** A fault with a `for:` (per the header's scenario) is a span; others are instants. */
   constructor(header: TraceHeader | null) {
@@ -106,6 +131,35 @@ export class TraceSeries {
     else if (event.k === 'producer-metrics') this.sampleProducer(event);
     this.trackSpans(event);
     this.sampleHealth(event.t, live);
+    if (event.t >= this.nextLagSampleUs) this.sampleGroups(event.t, live);
+  }
+
+  /** Each group's lag and committed progress since the last sample. */
+  private sampleGroups(timeUs: number, live: LiveView): void {
+    this.nextLagSampleUs = timeUs - (timeUs % LAG_SAMPLE_US) + LAG_SAMPLE_US;
+    for (const group of live.groups.values()) {
+      let lag = 0;
+      let total = 0;
+      for (const { partition, offset } of group.committed) {
+        total += offset;
+        const state = live.partitions.get(partition);
+        const leader = state?.replicaStates.find((replica) => replica.broker === state.leader);
+        if (leader !== undefined) lag += Math.max(0, leader.highWatermark - offset);
+      }
+      let series = this.groups.get(group.group);
+      if (series === undefined) {
+        series = { timeUs: new Float64Column(), lag: new Float64Column(), committedPerSecond: new Float64Column() };
+        this.groups.set(group.group, series);
+      }
+      const recent = this.committedTotals.get(group.group) ?? [];
+      recent.push({ timeUs, total });
+      if (recent.length > COMMITTED_RATE_WINDOW + 1) recent.shift();
+      this.committedTotals.set(group.group, recent);
+      const oldest = recent[0] as { timeUs: number; total: number };
+      series.timeUs.push(timeUs);
+      series.lag.push(lag);
+      series.committedPerSecond.push(Math.max(0, total - oldest.total) / (Math.max(1, timeUs - oldest.timeUs) / 1_000_000));
+    }
   }
 
   private trackProcess(event: TraceEvent, live: LiveView): void {

@@ -165,6 +165,28 @@ export interface ProducerState {
   readonly unknown: number;
 }
 
+/** A consumer's share of a group's partitions, as of the generation that gave it. */
+export interface MemberAssignment {
+  /** The client's name, "billing/0". */
+  readonly member: string;
+  readonly generation: number;
+  readonly partitions: readonly string[];
+}
+
+/** A consumer group as its coordinator and members report it (Kafka's GroupMetadata). */
+export interface GroupState {
+  readonly group: string;
+  /** Empty, PreparingRebalance, CompletingRebalance, Stable or Dead; null before the coordinator said. */
+  readonly state: string | null;
+  readonly generation: number;
+  /** The coordinating broker. */
+  readonly coordinator: number | null;
+  readonly rebalances: number;
+  readonly assignments: readonly MemberAssignment[];
+  /** The last successfully committed offset of each partition. */
+  readonly committed: readonly { readonly partition: string; readonly offset: number }[];
+}
+
 export interface AnomalyState {
   readonly seq: number;
   readonly timeUs: number;
@@ -208,6 +230,7 @@ export interface ClusterState {
   readonly netFaults: ReadonlyMap<number, NetFaultState>;
   readonly faults: ReadonlyMap<number, ActiveFaultState>;
   readonly producers: ReadonlyMap<string, ProducerState>;
+  readonly groups: ReadonlyMap<string, GroupState>;
   readonly anomalies: readonly AnomalyState[];
   readonly counters: Readonly<Counters>;
   /** isrSizeCounts[n]: online partitions with an ISR of n replicas. */

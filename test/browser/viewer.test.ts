@@ -53,7 +53,7 @@ beforeAll(async () => {
   await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'silent' });
   dir = mkdtempSync(join(tmpdir(), 'kafka-sim-viewer-'));
   mkdirSync(ARTIFACTS, { recursive: true });
-  writeFileSync(join(dir, 'failover.ndjson'), failoverTraceText({ lostWrite: true, fullDetail: true }));
+  writeFileSync(join(dir, 'failover.ndjson'), failoverTraceText({ lostWrite: true, fullDetail: true, consumers: true }));
   writeFileSync(join(dir, 'corrupt.ndjson'), corruptTrace());
   writeFileSync(join(dir, 'newer.ndjson'), failoverTraceText({ durationUs: 1_000_000 }).replace('"version":1', '"version":2'));
   writeFileSync(join(dir, 'markup.ndjson'), markupTrace());

@@ -17,6 +17,8 @@ export interface FailoverOptions {
   /** Emit `msg` events for fetches (the `full` detail level). */
   fullDetail?: boolean;
   lostWrite?: boolean;
+  /** A consumer group `billing` of two members reading the topic and committing every 5 s. */
+  consumers?: boolean;
   topic?: string;
   /** Leave out the end line, as a trace cut short. */
   withoutEnd?: boolean;
@@ -60,7 +62,7 @@ export function failoverHeader(options: FailoverOptions = {}): object {
       zookeeper: { servers: [1, 2, 3].map((id) => ({ id, rack: `r${id}` })), sessionTimeoutMs: 18000, tickTimeMs: 2000 },
       topics: [{ name: topic, partitions: 6, replicationFactor: 3, assignment: null }],
       producers: [{ name: 'p1', topic, config: { acks: options.lostWrite ? '1' : 'all' } }],
-      consumers: [],
+      consumers: options.consumers ? [{ group: 'billing', members: 2 }] : [],
       faults: [
         { index: 0, kind: 'crash', atUs: CRASH_US, forUs: null, target: { type: 'leader', topic, partition: 0 } },
         { index: 1, kind: 'restart', atUs: RESTART_US, forUs: null, target: { type: 'broker', brokerId: 2 } },
@@ -106,6 +108,7 @@ export function* failoverTraceLines(options: FailoverOptions = {}): Generator<st
     // a controller's decision follows the fetches of the same instant.
     for (const partition of partitions) acked += tick(emit, t, partition, story);
     story.at(t);
+    if (options.consumers) consumerGroup(emit, t, partitions, t === tickUs);
     if (t - sinceMetricsUs >= US_PER_SECOND) {
       const stalled = t > CRASH_US && t < EXPIRY_US + US_PER_SECOND;
       const sent = Math.round((RECORDS_PER_TICK * 6 * US_PER_SECOND) / tickUs);
@@ -124,6 +127,34 @@ export function* failoverTraceLines(options: FailoverOptions = {}): Generator<st
 
 export function failoverTraceText(options: FailoverOptions = {}): string {
   return `${[...failoverTraceLines(options)].join('\n')}\n`;
+}
+
+const COMMIT_EVERY_US = 5 * US_PER_SECOND;
+/** How far behind the high watermark the group commits: what it has processed. */
+const CONSUMER_BEHIND = 200;
+
+/** The group joins on the first tick, then each member commits its partitions every 5 s. */
+function consumerGroup(emit: Emit, t: number, partitions: readonly PartitionModel[], first: boolean): void {
+  const members = ['billing/0', 'billing/1'];
+  const mine = (index: number): PartitionModel[] => partitions.filter((_, at) => at % members.length === index);
+  if (first) {
+    members.forEach((member, index) => {
+      emit(t, 'node-up', { node: `consumer-billing-${index}`, incarnation: 1 });
+      emit(t, 'consumer-start', { group: 'billing', member, incarnation: 1, commit: 'auto', protocol: 'eager' });
+    });
+    emit(t + 1000, 'group-state', { group: 'billing', state: 'PreparingRebalance', generation: 0, coordinator: 1, reason: 'member joined' });
+    emit(t + 2000, 'group-state', { group: 'billing', state: 'CompletingRebalance', generation: 1, coordinator: 1, protocol: 'range', leader: 'm-0', members: ['m-0', 'm-1'] });
+    emit(t + 3000, 'group-state', { group: 'billing', state: 'Stable', generation: 1, coordinator: 1 });
+    members.forEach((member, index) => {
+      const assigned = mine(index).map((partition) => partition.name);
+      emit(t + 4000, 'group-assignment', { group: 'billing', generation: 1, member, memberId: `m-${index}`, partitions: assigned, revoked: [], protocol: 'eager' });
+    });
+  }
+  if (t % COMMIT_EVERY_US !== 0) return;
+  members.forEach((member, index) => {
+    const offsets = mine(index).map((partition) => ({ partition: partition.name, offset: Math.max(0, partition.hw - CONSUMER_BEHIND) }));
+    emit(t, 'consumer-commit', { group: 'billing', member, memberId: `m-${index}`, generation: 1, how: 'auto', outcome: 'ok', error: null, offsets });
+  });
 }
 
 interface EventRef {

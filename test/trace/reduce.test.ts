@@ -92,6 +92,38 @@ describe('the reducer on a leader failover', () => {
   });
 });
 
+describe('the reducer on consumer groups', () => {
+  const withGroup = load({ consumers: true });
+  const at = (timeUs: number): ClusterState => reduceEvents(withGroup.header, withGroup.events.filter((event) => event.t <= timeUs));
+
+  it('follows the coordinator to a stable generation with each member holding its assignment', () => {
+    const group = at(1_000_000).groups.get('billing');
+    expect(group).toMatchObject({ state: 'Stable', generation: 1, coordinator: 1, rebalances: 1 });
+    expect(group?.assignments).toEqual([
+      { member: 'billing/0', generation: 1, partitions: ['orders/0', 'orders/2', 'orders/4'] },
+      { member: 'billing/1', generation: 1, partitions: ['orders/1', 'orders/3', 'orders/5'] },
+    ]);
+  });
+
+  it('keeps the last successfully committed offset of every partition', () => {
+    const group = at(11_000_000).groups.get('billing');
+    expect(group?.committed.map((entry) => entry.partition)).toEqual(['orders/0', 'orders/2', 'orders/4', 'orders/1', 'orders/3', 'orders/5']);
+    const hw = at(10_000_000).partitions.get('orders/0')?.replicaStates[0]?.highWatermark ?? 0;
+    expect(group?.committed[0]?.offset).toBe(hw - 200);
+  });
+
+  it("drops a member's partitions when it loses them, and the member when it leaves", () => {
+    const base = at(1_000_000);
+    const lost = reduceEvents(withGroup.header, [
+      ...withGroup.events.filter((event) => event.t <= 1_000_000),
+      { i: 1e9, t: 1_000_001, k: 'consumer-partitions-lost', group: 'billing', member: 'billing/0', memberId: 'm-0', generation: 1, partitions: ['orders/0'] },
+      { i: 1e9 + 1, t: 1_000_002, k: 'consumer-leave', group: 'billing', member: 'billing/1', memberId: 'm-1', reason: 'poll timeout' },
+    ]);
+    expect(base.groups.get('billing')?.assignments).toHaveLength(2);
+    expect(lost.groups.get('billing')?.assignments).toEqual([{ member: 'billing/0', generation: 1, partitions: ['orders/2', 'orders/4'] }]);
+  });
+});
+
 describe('the reducer with unexpected input', () => {
   const header = story.header;
 

@@ -68,6 +68,17 @@ describe('series for the charts and the timeline', () => {
   });
 });
 
+describe('consumer lag', () => {
+  it('samples each group once a second: the committed offsets behind the high watermark, and their progress', () => {
+    const { series } = seriesOf(failoverTraceText({ consumers: true }));
+    const billing = series.groups.get('billing');
+    expect(billing?.timeUs.at(0)).toBe(1_000_000);
+    const index = billing?.timeUs.upperBound(12_000_000) ?? 0;
+    expect(billing?.lag.at(index - 1)).toBeGreaterThanOrEqual(6 * 200);
+    expect(billing?.committedPerSecond.at(10)).toBeGreaterThan(0);
+  });
+});
+
 describe('events in plain words', () => {
   it('names machines as people say them', () => {
     expect(nodeName('broker-2')).toBe('broker 2');
