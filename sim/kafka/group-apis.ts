@@ -6,8 +6,8 @@
 // - FindCoordinator: the leader of the group's __consumer_offsets partition, from the metadata
 //   cache. While the topic does not exist the broker creates it (KafkaApis.getOrCreateInternalTopic
 //   via AdminZkClient: offsets.topic.num.partitions partitions, replication factor
-//   offsets.topic.replication.factor but at most the live brokers, 100 MiB segments) and answers
-//   COORDINATOR_NOT_AVAILABLE; so does a partition without a live leader.
+//   offsets.topic.replication.factor — refused while fewer brokers are alive —, 100 MiB segments)
+//   and answers COORDINATOR_NOT_AVAILABLE; so does a partition without a live leader.
 // - ListOffsets from a consumer (READ_UNCOMMITTED): the log start offset for EARLIEST, the high
 //   watermark for LATEST, from the leader only, with KIP-320 epoch fencing.
 // - The coordinator appends to __consumer_offsets through the broker's own append path
@@ -18,8 +18,7 @@
 //   unloads its groups (GroupCoordinator.onElection / onResignation).
 //
 // Simplified: __consumer_offsets is not compacted and keeps its records forever (retention.ms -1),
-// the stand-in for compaction over the length of a run; Kafka refuses to create it while fewer
-// brokers than offsets.topic.replication.factor are alive, the simulator creates it smaller.
+// the stand-in for compaction over the length of a run.
 
 import type { NodeId } from '../hw/actor.ts';
 import type { BrokerPlugin, BrokerPluginFactory, BrokerServer } from './broker.ts';
@@ -109,7 +108,13 @@ export class GroupApis implements BrokerPlugin {
     this.creatingOffsetsTopic = true;
     const { server } = this;
     const config = this.coordinator.config;
-    const replicationFactor = Math.max(1, Math.min(config.offsetsTopicReplicationFactor, server.metadataCache.aliveBrokerIds().length));
+    const replicationFactor = config.offsetsTopicReplicationFactor;
+    // KafkaApis.createInternalTopic: with fewer live brokers than the replication factor the topic
+    // is not created and FindCoordinator keeps answering COORDINATOR_NOT_AVAILABLE.
+    if (server.metadataCache.aliveBrokerIds().length < replicationFactor) {
+      this.creatingOffsetsTopic = false;
+      return;
+    }
     const topic = {
       name: OFFSETS_TOPIC,
       partitions: config.offsetsTopicPartitions,

@@ -42,6 +42,7 @@ export class RunFactsFold {
   private controllerChanges = 0;
   private isrShrinks = 0;
   private isrExpands = 0;
+  private readonly rebalanceCounts = new Map<string, number>();
 
   /** Folds one event; events must come in trace order. */
   accept(event: TraceEvent): void {
@@ -67,9 +68,21 @@ export class RunFactsFold {
       case 'node-up':
         this.nodeUp(event);
         return;
+      case 'group-state':
+        // A rebalance is each entry into CompletingRebalance (GroupMetadata's state machine).
+        if (event.state === 'CompletingRebalance') {
+          const group = String(event.group);
+          this.rebalanceCounts.set(group, (this.rebalanceCounts.get(group) ?? 0) + 1);
+        }
+        return;
       default:
         return;
     }
+  }
+
+  /** Rebalances of `group` so far. */
+  rebalances(group: string): number {
+    return this.rebalanceCounts.get(group) ?? 0;
   }
 
   /** The figures as of `endUs` (open unavailability windows are closed there). */

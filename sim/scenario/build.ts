@@ -24,6 +24,9 @@ import { BrokerActor } from '../kafka/broker.ts';
 import { brokerNodeId, brokerSettings, type KafkaBrokerConfig, type KafkaTopicConfig } from '../kafka/broker-config.ts';
 import { AdminActor } from '../kafka/topic-admin.ts';
 import { Producer } from '../clients/producer.ts';
+import { Consumer, consumerGroup, consumerGroupHistory, consumerNodeId } from '../clients/consumer.ts';
+import { groupCoordinatorPlugin } from '../kafka/group-apis.ts';
+import type { ConsumerGroupHistory } from '../check/check-input.ts';
 import type { ProducerConfig as ClientProducerConfig } from '../clients/producer-config.ts';
 import { installZkEnsemble, type InstalledZkEnsemble } from '../zk/ensemble.ts';
 import { BROKER_IDS_PATH } from '../zk/paths.ts';
@@ -60,6 +63,8 @@ export class Simulation {
   readonly zookeeper: InstalledZkEnsemble;
   readonly brokers = new Map<number, BrokerActor>();
   readonly producers = new Map<string, Producer>();
+  /** Consumer groups by name, member 0 first. */
+  readonly groups = new Map<string, Consumer[]>();
   readonly admin: AdminActor;
   readonly observer: ClusterObserver;
   private readonly rng: Rng;
@@ -87,6 +92,7 @@ export class Simulation {
     this.admin = new AdminActor(this.zookeeper.connectString, spec.zookeeper.sessionTimeoutMs);
     this.world.addMachine({ id: 'admin', rack: firstRack, actor: this.admin });
     for (const producer of spec.producers) this.addProducer(producer.name, firstRack);
+    for (const consumers of spec.consumers) this.addGroup(consumers.group, firstRack);
     this.observer = new ClusterObserver(this);
   }
 
@@ -129,7 +135,8 @@ export class Simulation {
       if (status === 'clean') this.world.stop(node);
       else this.world.restart(node, SUPERVISOR_RESTART_US);
     };
-    const actor = new BrokerActor({ settings, zookeeper: this.zookeeper.connectString, exit });
+    const plugins = spec.consumers.length > 0 ? [groupCoordinatorPlugin()] : [];
+    const actor = new BrokerActor({ settings, zookeeper: this.zookeeper.connectString, exit, plugins });
     this.brokers.set(id, actor);
     this.world.addMachine({ id: node, rack: rack ?? spec.cluster.racks[0] ?? 'default', hardware: profile, overrides, actor });
   }
@@ -144,6 +151,21 @@ export class Simulation {
     });
     this.producers.set(name, producer);
     this.world.addMachine({ id: producerNodeId(name), rack, actor: producer });
+  }
+
+  private addGroup(group: string, rack: string): void {
+    const spec = this.spec.consumers.find((c) => c.group === group)!;
+    const members = consumerGroup(spec, {
+      bootstrap: this.spec.cluster.brokers.map((b) => brokerNodeId(b.id)),
+      exit: (node) => this.world.stop(node),
+    });
+    this.groups.set(group, members);
+    for (const member of members) this.world.addMachine({ id: member.nodeId, rack, actor: member });
+  }
+
+  /** Every group's history, as the checker reads it. */
+  groupHistories(): ConsumerGroupHistory[] {
+    return [...this.groups].map(([group, members]) => consumerGroupHistory(group, members));
   }
 
   /** Creates the topics once every broker is registered in ZooKeeper (or after the limit). */
@@ -183,7 +205,7 @@ export class Simulation {
       brokerNode: brokerNodeId,
       zkNode: (id) => `zk-${id}`,
       producerNode: producerNodeId,
-      consumerNode: (group, member) => `consumer-${group}-${member}`,
+      consumerNode: consumerNodeId,
       leaderOf: (topic, partition) => this.observer.leaderOf(`${topic}/${partition}`),
       controllerId: () => this.observer.controllerId(),
       controlledShutdown: (id) => this.brokers.get(id)?.current?.shutdown(),

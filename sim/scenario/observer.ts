@@ -83,7 +83,8 @@ export class ClusterObserver {
     this.flush();
     const producers = [...this.sim.producers.values()].map((p) => producerHistoryInput(p.history));
     const partitions = this.partitionNames().map((name) => this.finalState(name));
-    return { producers, partitions, violations: this.violations, ...(events === undefined ? {} : { trace: events }) };
+    const groups = this.sim.groupHistories();
+    return { producers, partitions, groups, violations: this.violations, ...(events === undefined ? {} : { trace: events }) };
   }
 
   /** Every partition any broker has a replica of, in topic then number order. */

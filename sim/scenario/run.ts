@@ -122,8 +122,8 @@ function summarize(simulation: Simulation, check: CheckReport, folded: RunFactsF
     groups: check.groups.map((g) => ({
       group: g.group,
       members: spec.consumers.find((c) => c.group === g.group)?.members ?? 0,
-      idleMembers: 0,
-      rebalances: 0,
+      idleMembers: (simulation.groups.get(g.group) ?? []).filter((member) => member.assignment.length === 0).length,
+      rebalances: folded.rebalances(g.group),
       processed: g.processed,
       duplicates: g.duplicates,
       lost: g.lost,
