@@ -94,8 +94,9 @@ export class ClusterView {
   }
 
   /**
-   * Racks side by side (wrapping onto more rows when they do not fit), brokers above ZooKeeper
-   * servers in each; then the clients in one box across the whole width.
+   * Racks side by side, wrapping onto more rows when they do not fit; a rack with room to spare
+   * (few racks, or none at all) lays its machines out in several columns, brokers before
+   * ZooKeeper servers. Then the clients, in one box across the whole width.
    */
   private layout(state: ClusterState, width: number): { boxes: Box[]; placed: Placed[] } {
     const racks = new Map<string, NodeState[]>();
@@ -103,29 +104,31 @@ export class ClusterView {
     const clients: NodeState[] = [];
     for (const node of state.nodes.values()) {
       if (node.role === 'producer' || node.role === 'consumer' || node.role === 'other') clients.push(node);
-      else racks.set(node.rack ?? 'no rack', [...(racks.get(node.rack ?? 'no rack') ?? []), node]);
+      else racks.set(node.rack ?? '', [...(racks.get(node.rack ?? '') ?? []), node]);
     }
     const columns = [...racks.entries()].filter(([, nodes]) => nodes.length > 0);
-    const perRow = Math.max(1, Math.min(Math.max(columns.length, clients.length, 1), Math.floor(width / MIN_COLUMN)));
-    const columnWidth = Math.floor(width / perRow);
+    const slots = Math.max(1, Math.floor(width / MIN_COLUMN));
+    const slotWidth = Math.floor(width / slots);
     const boxes: Box[] = [];
     const placed: Placed[] = [];
     let top = 0;
-    for (let first = 0; first < columns.length; first += perRow) {
-      const row = columns.slice(first, first + perRow);
-      const tallest = Math.max(...row.map(([, nodes]) => nodes.length));
-      const height = RACK_HEADER + tallest * (CARD_HEIGHT + CARD_GAP);
+    for (let first = 0; first < columns.length; first += slots) {
+      const row = columns.slice(first, first + slots);
+      const span = Math.max(1, Math.floor(slots / row.length));
+      let height = 0;
       row.forEach(([name, nodes], column) => {
-        boxes.push({ label: `Rack ${name}`, kind: 'rack', x: column * columnWidth, y: top, width: columnWidth, height });
         const sorted = [...nodes].sort((a, b) => roleRank(a) - roleRank(b) || (a.number ?? 0) - (b.number ?? 0));
-        sorted.forEach((node, index) => placed.push({ node, x: column * columnWidth + 10, y: top + RACK_HEADER + index * (CARD_HEIGHT + CARD_GAP), width: columnWidth - 20 }));
+        const x = column * span * slotWidth;
+        const rows = placeGrid(sorted, x, top, Math.min(span, sorted.length), slotWidth, placed);
+        height = Math.max(height, RACK_HEADER + rows * (CARD_HEIGHT + CARD_GAP));
+        boxes.push({ label: name === '' ? 'No rack' : `Rack ${name}`, kind: 'rack', x, y: top, width: span * slotWidth, height: 0 });
       });
+      for (const box of boxes.slice(-row.length)) box.height = height;
       top += height + CARD_GAP;
     }
     if (clients.length > 0) {
-      const rows = Math.ceil(clients.length / perRow);
-      boxes.push({ label: 'Clients', kind: 'clients', x: 0, y: top, width: perRow * columnWidth, height: RACK_HEADER + rows * (CARD_HEIGHT + CARD_GAP) });
-      clients.forEach((node, index) => placed.push({ node, x: (index % perRow) * columnWidth + 10, y: top + RACK_HEADER + Math.floor(index / perRow) * (CARD_HEIGHT + CARD_GAP), width: columnWidth - 20 }));
+      const rows = placeGrid(clients, 0, top, Math.min(slots, clients.length), slotWidth, placed);
+      boxes.push({ label: 'Clients', kind: 'clients', x: 0, y: top, width: slots * slotWidth, height: RACK_HEADER + rows * (CARD_HEIGHT + CARD_GAP) });
     }
     return { boxes, placed };
   }
@@ -231,6 +234,14 @@ export class ClusterView {
     this.partitionList.replaceChildren(...items);
     this.partitionList.hidden = items.length === 0;
   }
+}
+
+/** Places cards row by row, `columns` to a row, inside a box at (x, top); returns the rows used. */
+function placeGrid(nodes: readonly NodeState[], x: number, top: number, columns: number, slotWidth: number, into: Placed[]): number {
+  nodes.forEach((node, index) => {
+    into.push({ node, x: x + (index % columns) * slotWidth + 10, y: top + RACK_HEADER + Math.floor(index / columns) * (CARD_HEIGHT + CARD_GAP), width: slotWidth - 20 });
+  });
+  return Math.ceil(nodes.length / columns);
 }
 
 /** A machine's name; a consumer goes by its member name ("billing/0") in the clients box. */

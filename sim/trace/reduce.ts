@@ -208,11 +208,6 @@ export class ClusterFold {
   }
 }
 
-/** The state before any event. */
-export function initialState(header: TraceHeader | null): ClusterState {
-  return new ClusterFold(header).snapshot();
-}
-
 /** Folds a whole sequence of events (the CLI summary, tests). */
 export function reduceEvents(header: TraceHeader | null, events: Iterable<TraceEvent>): ClusterState {
   const fold = new ClusterFold(header);
