@@ -31,12 +31,12 @@ async function writeLines(path: string, lines: Iterable<string>): Promise<void> 
   for (const line of lines) {
     batch.push(line);
     if (batch.length >= 5000) {
-      if (!out.write(`${batch.join('\n')}\n`)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(`${batch.join('\n')}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       batch = [];
     }
   }
   out.end(batch.length > 0 ? `${batch.join('\n')}\n` : '');
-  await new Promise((resolve) => out.once('finish', resolve));
+  await new Promise<void>((resolve) => out.once('finish', () => resolve()));
 }
 
 function corruptTrace(): string {
