@@ -186,6 +186,7 @@ function start(): void {
     if (file) void open({ kind: 'file', file });
     input.value = '';
   });
+  for (const button of document.querySelectorAll('.open-trace')) button.addEventListener('click', () => input.click());
   byId('loading-cancel').addEventListener('click', () => loading?.abort());
   const help = byId<HTMLDialogElement>('help');
   byId('shortcuts').replaceChildren(...shortcutList());
