@@ -4,7 +4,8 @@
 // timeline's window and cursor: a click seeks, and each chart reads out its value at the cursor.
 //
 // Series come from sim/trace/series.ts. Each line is thinned to about two points per pixel,
-// keeping each bucket's largest value so spikes (a p99 during a failover) survive.
+// keeping each bucket's largest value so spikes (a p99 during a failover) survive — or, for the
+// smallest ISR, its least, so a dip does.
 
 import * as d3 from 'd3';
 import type { Float64Column } from '../sim/trace/column.ts';
@@ -23,6 +24,8 @@ interface Line {
   times: Float64Column;
   values: Float64Column;
   step: boolean;
+  /** Which value of a thinned bucket survives: the largest (spikes) or, for the smallest ISR, the least. */
+  keep?: 'max' | 'min';
 }
 
 interface ChartSpec {
@@ -161,7 +164,7 @@ function chartSpecs(model: TraceModel): ChartSpec[] {
       title: 'Smallest ISR',
       unit: '',
       integer: true,
-      lines: [{ label: 'smallest ISR', kind: 'isr', times: health.timeUs, values: health.smallestIsr, step: true }],
+      lines: [{ label: 'smallest ISR', kind: 'isr', times: health.timeUs, values: health.smallestIsr, step: true, keep: 'min' }],
       ...(Number.isFinite(minIsr) ? { reference: { value: minIsr, label: `min.insync.replicas = ${minIsr}` } } : {}),
     });
   }
@@ -179,11 +182,12 @@ function thin(line: Line, startUs: number, endUs: number, widthPx: number): [num
     for (let index = first; index < last; index++) points.push([line.times.at(index), line.values.at(index)]);
   } else {
     const per = count / buckets;
+    const better = line.keep === 'min' ? (a: number, b: number): boolean => a < b : (a: number, b: number): boolean => a > b;
     for (let bucket = 0; bucket < buckets; bucket++) {
       const from = first + Math.floor(bucket * per);
       const to = Math.min(last, first + Math.floor((bucket + 1) * per));
       let best = from;
-      for (let index = from; index < to; index++) if (line.values.at(index) > line.values.at(best)) best = index;
+      for (let index = from; index < to; index++) if (better(line.values.at(index), line.values.at(best))) best = index;
       points.push([line.times.at(best), line.values.at(best)]);
     }
   }

@@ -175,6 +175,19 @@ describe('the trace viewer', () => {
     await page.close();
   });
 
+  it('draws the fetches in flight at full detail on the links between brokers', async () => {
+    const { page, errors } = await openPage(server.traceUrl('failover.ndjson'));
+    await waitForViewer(page);
+    // The generator's followers send a fetch 900 µs before each 100 ms tick and it lands 500 µs later.
+    await page.evaluate(() => (window as any).kafkaSimViewer.seekTime(10_099_300));
+    expect(await page.locator('.cluster-svg circle.message').count()).toBe(12);
+    expect(await page.locator('#cluster .panel-note').first().textContent()).toBe('12 messages in flight.');
+    await page.evaluate(() => (window as any).kafkaSimViewer.seekTime(10_099_700));
+    expect(await page.locator('.cluster-svg circle.message').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('opens a dropped file', async () => {
     const { page, errors } = await openPage(server.url);
     const text = failoverTraceText({ durationUs: 25_000_000 });
