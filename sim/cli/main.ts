@@ -12,6 +12,7 @@ import { UsageError, notBuilt } from './usage.ts';
 import { validateCommand } from './validate.ts';
 import { listCommand } from './list.ts';
 import { runCommand, type RunCommandOptions } from './run.ts';
+import { viewCommand } from './view.ts';
 import { exploreCommand, type ExploreCommandOptions } from './explore.ts';
 
 export const EXIT_OK = 0;
@@ -75,7 +76,10 @@ function buildProgram(): Command {
     .command('view')
     .description('serve the trace viewer on localhost and print its URL')
     .argument('[trace-or-scenario]', 'a trace (.ndjson) or scenario (.yaml) to open')
-    .action(() => notBuilt('view', 'issue 12 (web viewer)'));
+    .option('--port <n>', 'port on 127.0.0.1 (default: any free port)')
+    .action(async (target: string | undefined, options: { port?: string }) => {
+      process.exitCode = await viewCommand(target, options.port === undefined ? {} : { port: Number(options.port) });
+    });
 
   program
     .command('diff')
