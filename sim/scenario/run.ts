@@ -69,6 +69,18 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): RunRe
   });
   simulation.run();
   const check = checkRun(simulation.observer.checkInput(kept));
+  // The verdicts join the trace as `anomaly` events, so the viewer's checker panel can show each
+  // with its explanation and jump to the events that caused it.
+  for (const anomaly of check.anomalyList) {
+    simulation.trace.emit('anomaly', {
+      kind: anomaly.kind,
+      verdict: anomaly.verdict,
+      partition: anomaly.partition,
+      count: anomaly.records?.count ?? anomaly.offsets.length,
+      detail: anomaly.detail,
+      explanation: { text: anomaly.explanation.text, events: [...anomaly.explanation.events] },
+    });
+  }
   const summary = summarize(simulation, check, facts);
   summary.expectations = evaluateExpectations(spec.expect, summary);
   summary.ok = verdict(spec, summary);
