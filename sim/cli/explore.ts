@@ -190,7 +190,8 @@ function replayHeader(group: FailureGroup, file: string, command: string): strin
   ];
 }
 
-interface ExploreReport {
+/** What `sim explore --json` prints. */
+export interface ExploreReport {
   scenario: string;
   seeds: number;
   from: number;

@@ -15,7 +15,8 @@ export interface BundledScenario {
   summary: string;
 }
 
-function firstSentence(text: string): string {
+/** The first sentence of a description, on one line. */
+export function firstSentence(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   const end = flat.search(/[.!?](\s|$)/);
   return end === -1 ? flat : flat.slice(0, end + 1);

@@ -12,6 +12,8 @@ import { AtomicNdjsonFile } from './atomic-file.ts';
 import { loadScenarioFile } from './scenario-file.ts';
 import { UsageError } from './usage.ts';
 import { packageVersion } from './version.ts';
+import { TRACE_FORMAT, TRACE_VERSION } from '../trace/format.ts';
+import { firstSentence } from './list.ts';
 
 export interface RunCommandOptions {
   seed?: string;
@@ -21,9 +23,6 @@ export interface RunCommandOptions {
   json?: boolean;
   quiet?: boolean;
 }
-
-export const TRACE_FORMAT = 'kafka-sim-trace';
-export const TRACE_VERSION = 1;
 
 export function runCommand(file: string, options: RunCommandOptions): number {
   const detail = parseDetail(options.detail);
@@ -43,7 +42,7 @@ export function runCommand(file: string, options: RunCommandOptions): number {
     committed = true;
     if (options.json) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
     else if (!options.quiet) {
-      const out: string[] = [`${spec.name} (seed ${spec.seed}): ${firstLine(spec.description)}`, '', 'What happened:'];
+      const out: string[] = [`${spec.name} (seed ${spec.seed}): ${firstSentence(spec.description)}`, '', 'What happened:'];
       out.push(...(result.story.length > 0 ? result.story.map((line) => `  ${line}`) : ['  (nothing eventful)']));
       out.push('', ...formatSummaryTable(result.summary), '', ...reportLines(result.check));
       out.push('', `trace: ${tracePath} (hash ${result.summary.traceHash})`);
@@ -64,10 +63,4 @@ function parseDetail(value: string): DetailLevel {
 function parseSeed(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--seed must be a non-negative integer, not "${value}"`);
   return Number(value);
-}
-
-function firstLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  const end = flat.search(/[.!?](\s|$)/);
-  return end === -1 ? flat : flat.slice(0, end + 1);
 }

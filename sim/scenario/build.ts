@@ -17,7 +17,7 @@
 
 import { createRng, type Rng } from '../core/rng.ts';
 import { Scheduler } from '../core/scheduler.ts';
-import { Trace, type DetailLevel, type TraceEvent, type TraceSink } from '../core/trace.ts';
+import { Trace, type DetailLevel, type TraceSink } from '../core/trace.ts';
 import type { NodeId } from '../hw/actor.ts';
 import { World } from '../hw/world.ts';
 import { BrokerActor } from '../kafka/broker.ts';
@@ -218,12 +218,6 @@ export class Simulation {
     else if (scope.type === 'topic') {
       if (this.world.machine('admin').state === 'up') this.admin.alterTopicConfig(scope.topic, set as KafkaTopicConfig);
     } else this.producers.get(scope.producer)?.reconfigure(set as Partial<ClientProducerConfig>);
-  }
-
-  /** Events kept by a sink, if the caller attached a memory sink. */
-  static eventsOf(sinks: readonly TraceSink[]): TraceEvent[] | undefined {
-    for (const sink of sinks) if ('events' in sink) return (sink as { events: TraceEvent[] }).events;
-    return undefined;
   }
 }
 

@@ -20,6 +20,7 @@ import {
   type RecordedViolation,
 } from '../check/check-input.ts';
 import type { Simulation } from './build.ts';
+import { comparePartitionNames } from '../report/run-facts.ts';
 
 /** Events after which a partition's replication state may have changed. */
 const REPLICATION_EVENTS = new Set(['leader-election', 'isr-change', 'replica-offsets', 'truncation', 'log-recovered', 'partition-offline']);
@@ -93,11 +94,7 @@ export class ClusterObserver {
     for (const actor of this.sim.brokers.values()) {
       for (const name of actor.current?.replicaManager.partitions.keys() ?? []) names.add(name);
     }
-    return [...names].sort((a, b) => {
-      const [ta, pa] = splitName(a);
-      const [tb, pb] = splitName(b);
-      return ta === tb ? pa - pb : ta < tb ? -1 : 1;
-    });
+    return [...names].sort(comparePartitionNames);
   }
 
   private finalState(name: string): PartitionFinalState {
@@ -166,9 +163,4 @@ export class ClusterObserver {
     const state = this.sim.world.machine(brokerNodeId(id)).state;
     return state === 'up' || state === 'paused';
   }
-}
-
-function splitName(name: string): [string, number] {
-  const slash = name.lastIndexOf('/');
-  return [name.slice(0, slash), Number(name.slice(slash + 1))];
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SAFE_SWARM_KINDS } from '../../sim/faults/swarm.ts';
-import { parseShard, shardSeeds } from '../../sim/cli/explore.ts';
+import { parseShard, shardSeeds, type ExploreReport } from '../../sim/cli/explore.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
 import { UsageError } from '../../sim/cli/usage.ts';
@@ -45,15 +45,7 @@ producers:
 const ACKS_1 = scenario('acks1-small', 'min.insync.replicas: 1, unclean.leader.election.enable: false', 'acks: 1, enable.idempotence: false');
 const SAFE = scenario('safe-small', 'min.insync.replicas: 2, unclean.leader.election.enable: false', 'acks: all, enable.idempotence: true');
 
-interface ExploreJson {
-  scenario: string;
-  seeds: number;
-  from: number;
-  shard: string | null;
-  workers: number;
-  seedsPerSecond: number;
-  failures: { seed: number; kinds: string[]; faults: number; file: string | null }[];
-}
+type ExploreJson = ExploreReport;
 
 let dir = '';
 
