@@ -1,27 +1,21 @@
 // One `sim explore` worker thread (DESIGN §12, issue 11): runs the swarm scenario of each seed it
-// is handed and reports how the run failed, and shrinks a failing seed's fault plan to a small
-// scenario that still fails the same way. The main thread (explore.ts) hands out the seeds and
-// keeps the results in seed order; this file holds no state between tasks but the scenario.
+// is handed and reports how the run failed, and shrinks a failing seed's scenario to a small one
+// that still fails the same way (explore-shrink.ts). The pool (explore-pool.ts) gives it the
+// scenario once, as workerData, then chunks of seeds; it posts each seed's outcome as soon as
+// the run ends. It holds no state between tasks but the scenario, so the main thread can keep
+// the results by seed and the output does not depend on which worker ran what.
 //
-// Shrinking follows the greedy passes of QuickCheck-style shrinkers, on the resolved faults:
-// drop one fault at a time, then halve each `for` window, then move each fault earlier, keeping
-// a candidate only when it still fails with every kind the original failed with. Every
-// candidate goes through `scenarioToYaml` and `loadScenario` before it runs, so a kept candidate
-// is exactly what the written file replays (a candidate the loader refuses, such as two crashes
-// of one broker overlapping after a move, is skipped). The scenario's own faults are kept; only
-// the swarm's are shrunk.
-//
-// Simplified: one pass of each kind (no fixpoint), bounded by a run budget, not a time budget.
+// Simplified: a run that throws is reported by its error's kind and message, not its stack.
 
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { SimAssertionError } from '../core/assert.ts';
 import { createRng } from '../core/rng.ts';
 import { US_PER_MS } from '../core/time.ts';
 import { defaultSwarmOptions, swarmScenario, type SwarmKind } from '../faults/swarm.ts';
-import { loadScenario } from '../scenario/load.ts';
 import { runScenario } from '../scenario/run.ts';
-import type { FaultSpec, ScenarioSpec } from '../scenario/spec.ts';
+import type { ScenarioSpec } from '../scenario/spec.ts';
 import { scenarioToYaml } from '../scenario/to-yaml.ts';
+import { SHRINK_RUN_BUDGET, shrinkScenario } from './explore-shrink.ts';
 
 export const WORKER_MARKER = 'kafka-sim-explore';
 
@@ -31,7 +25,7 @@ export interface ExploreWorkerData {
   kinds: readonly SwarmKind[];
 }
 
-export type ExploreTask = { type: 'run'; seed: number } | { type: 'shrink'; seed: number; kinds: string[]; header: string[] };
+export type ExploreTask = { type: 'run'; seeds: number[] } | { type: 'shrink'; seed: number; kinds: string[]; header: string[] };
 
 export interface SeedOutcome {
   type: 'ran';
@@ -43,21 +37,30 @@ export interface SeedOutcome {
   error: string | null;
 }
 
+/** How big a scenario is, along every axis the shrink reduces. */
+export interface ScenarioSize {
+  faults: number;
+  brokers: number;
+  partitions: number;
+  durationMs: number;
+  /** Summed over fixed-rate producers. */
+  recordsPerSecond: number;
+}
+
 export interface ShrinkOutcome {
   type: 'shrunk';
   seed: number;
   yaml: string;
-  faultsBefore: number;
-  faultsAfter: number;
+  before: ScenarioSize;
+  after: ScenarioSize;
+  /** Candidate runs the shrink spent, out of `budget`. */
   runs: number;
+  budget: number;
+  /** True when no shrink step helped any more; false when the budget ran out first. */
+  fixedPoint: boolean;
 }
 
 export type ExploreReply = SeedOutcome | ShrinkOutcome;
-
-/** Re-runs allowed per shrunk failure. */
-export const SHRINK_RUN_BUDGET = 50;
-/** Shortest `for` window the halving pass goes down to (the swarm's own minimum). */
-const MIN_WINDOW_US = 500 * US_PER_MS;
 
 const ANOMALY_NAMES = ['lostAckedWrites', 'duplicates', 'reordered', 'divergentReplicas', 'invariantViolations'] as const;
 
@@ -86,85 +89,30 @@ export function runSeed(spec: ScenarioSpec, seed: number, kinds: readonly SwarmK
   return { type: 'ran', seed, faults: explored.faults.length, ...failureKinds(explored) };
 }
 
-/** The spec as its YAML file would load it, or null when the loader refuses it. */
-function throughYaml(spec: ScenarioSpec): ScenarioSpec | null {
-  const loaded = loadScenario(scenarioToYaml(spec), `${spec.name}.yaml`);
-  return loaded.ok ? loaded.spec : null;
+export function sizeOf(spec: ScenarioSpec): ScenarioSize {
+  return {
+    faults: spec.faults.length,
+    brokers: spec.cluster.brokers.length,
+    partitions: spec.topics.reduce((sum, t) => sum + t.partitions, 0),
+    durationMs: spec.durationUs / US_PER_MS,
+    recordsPerSecond: spec.producers.reduce((sum, p) => sum + (p.rate.kind === 'fixed' ? p.rate.recordsPerSecond : 0), 0),
+  };
 }
 
-/** Faults renumbered by position (as the loader numbers them) and ordered by time. */
-function withFaults(spec: ScenarioSpec, faults: readonly FaultSpec[]): ScenarioSpec {
-  const renumbered = [...faults].sort((a, b) => a.index - b.index).map((fault, index) => ({ ...fault, index }));
-  return { ...spec, faults: renumbered.sort((a, b) => a.atUs - b.atUs || a.index - b.index) };
-}
-
-function replaceFault(spec: ScenarioSpec, index: number, change: Partial<FaultSpec>): ScenarioSpec {
-  return withFaults(spec, spec.faults.map((fault) => (fault.index === index ? ({ ...fault, ...change } as FaultSpec) : fault)));
-}
-
-class Shrinker {
-  runs = 0;
-  private attempts = 0;
-
-  constructor(
-    public best: ScenarioSpec,
-    private readonly kinds: readonly string[],
-    private readonly budget: number,
-  ) {}
-
-  get exhausted(): boolean {
-    return this.runs >= this.budget || this.attempts >= this.budget * 4;
-  }
-
-  /** Runs the candidate and keeps it when it still fails with every original kind. */
-  try(candidate: ScenarioSpec): boolean {
-    if (this.exhausted) return false;
-    this.attempts++;
-    const loaded = throughYaml(candidate);
-    if (loaded === null) return false;
-    this.runs++;
-    const found = failureKinds(loaded).kinds;
-    if (!this.kinds.every((kind) => found.includes(kind))) return false;
-    this.best = loaded;
-    return true;
-  }
-}
-
-/** Greedy shrink of `spec`'s faults with index ≥ `ownFaults`; returns the smallest failing spec found. */
-export function shrinkFaults(spec: ScenarioSpec, ownFaults: number, kinds: readonly string[], floorUs: number, budget = SHRINK_RUN_BUDGET): { spec: ScenarioSpec; runs: number } {
-  const shrinker = new Shrinker(throughYaml(spec) ?? spec, kinds, budget);
-  const swarmIndices = (): number[] => shrinker.best.faults.map((f) => f.index).filter((i) => i >= ownFaults).sort((a, b) => b - a);
-  for (const index of swarmIndices()) {
-    shrinker.try(withFaults(shrinker.best, shrinker.best.faults.filter((f) => f.index !== index)));
-  }
-  for (const index of swarmIndices()) {
-    for (let round = 0; round < 8 && !shrinker.exhausted; round++) {
-      const forUs = shrinker.best.faults.find((f) => f.index === index)?.forUs ?? null;
-      const halvedUs = forUs === null ? null : Math.max(MIN_WINDOW_US, Math.round(forUs / 2 / US_PER_MS) * US_PER_MS);
-      if (forUs === null || halvedUs === null || halvedUs >= forUs || !shrinker.try(replaceFault(shrinker.best, index, { forUs: halvedUs }))) break;
-    }
-  }
-  for (const index of swarmIndices()) {
-    for (let round = 0; round < 8 && !shrinker.exhausted; round++) {
-      const atUs = shrinker.best.faults.find((f) => f.index === index)?.atUs ?? floorUs;
-      const earlierUs = floorUs + Math.floor((atUs - floorUs) / 2 / US_PER_MS) * US_PER_MS;
-      if (earlierUs >= atUs || !shrinker.try(replaceFault(shrinker.best, index, { atUs: earlierUs }))) break;
-    }
-  }
-  return { spec: shrinker.best, runs: shrinker.runs };
-}
-
-export function shrinkSeed(spec: ScenarioSpec, seed: number, swarmKinds: readonly SwarmKind[], kinds: readonly string[], header: readonly string[]): ShrinkOutcome {
+/** Shrinks a failing seed's scenario (explore-shrink.ts) and writes it as YAML under `header`. */
+export function shrinkSeed(spec: ScenarioSpec, seed: number, swarmKinds: readonly SwarmKind[], kinds: readonly string[], header: readonly string[], budget = SHRINK_RUN_BUDGET): ShrinkOutcome {
   const explored = seedScenario(spec, seed, swarmKinds);
-  const floorUs = defaultSwarmOptions(spec, swarmKinds).startUs;
-  const shrunk = shrinkFaults(explored, spec.faults.length, kinds, floorUs);
+  const bounds = { ownFaults: spec.faults.length, floorUs: defaultSwarmOptions(spec, swarmKinds).startUs };
+  const shrunk = shrinkScenario(explored, kinds, bounds, (candidate) => failureKinds(candidate).kinds, budget);
   return {
     type: 'shrunk',
     seed,
     yaml: scenarioToYaml(shrunk.spec, header),
-    faultsBefore: explored.faults.length,
-    faultsAfter: shrunk.spec.faults.length,
+    before: sizeOf(explored),
+    after: sizeOf(shrunk.spec),
     runs: shrunk.runs,
+    budget: shrunk.budget,
+    fixedPoint: shrunk.fixedPoint,
   };
 }
 
@@ -176,7 +124,11 @@ if (!isMainThread && parentPort !== null && isExploreWorker(workerData)) {
   const { spec, kinds } = workerData;
   const port = parentPort;
   port.on('message', (task: ExploreTask) => {
-    const reply: ExploreReply = task.type === 'run' ? runSeed(spec, task.seed, kinds) : shrinkSeed(spec, task.seed, kinds, task.kinds, task.header);
-    port.postMessage(reply);
+    if (task.type === 'shrink') {
+      port.postMessage(shrinkSeed(spec, task.seed, kinds, task.kinds, task.header));
+      return;
+    }
+    // Each seed's outcome is posted as soon as it is known, so results stream while the chunk runs.
+    for (const seed of task.seeds) port.postMessage(runSeed(spec, seed, kinds));
   });
 }

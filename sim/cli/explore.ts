@@ -4,29 +4,26 @@
 // still fails the same way, and writes it as `explore/<scenario>-<seed>.yaml` with the one-line
 // replay command. Exit 1 when anything failed, 3 when the simulator itself threw, else 0.
 //
-// Seeds run on node:worker_threads workers (explore-worker.ts), handed out one at a time so a
-// slow seed does not hold up a batch; results are kept by seed, so the output does not depend on
-// the worker count or on timing. `--shard i/n` takes every n-th seed of [from, from+N) starting
-// at the i-th, so n shards on n machines partition the range exactly (a CI matrix, a batch
-// scheduler). Workers load TypeScript through tsx, resolved from this package rather than from
-// the current folder, so `npx sim explore` works wherever it is run.
+// Seeds run on a pool of worker threads (explore-pool.ts) started once, fed chunks of seeds and
+// streaming each outcome back; results are kept by seed, so the output does not depend on the
+// worker count or on timing. `--shard i/n` takes every n-th seed of [from, from+N) starting at
+// the i-th, so n shards on n machines partition the range exactly (a CI matrix, a batch
+// scheduler). Shrinking (explore-shrink.ts) runs on the same pool, one failure per worker.
 //
 // Simplified: the seed rate is measured over the seed phase only (shrinking comes after it);
 // failures are grouped by their exact set of kinds, and only the lowest seed of a group is shrunk.
 
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
 import { SWARM_KINDS, parseSwarmKinds, type SwarmKind } from '../faults/swarm.ts';
 import { EXIT_SIMULATOR_BUG } from '../core/assert.ts';
 import type { ScenarioSpec } from '../scenario/spec.ts';
 import { writeFileAtomic } from './atomic-file.ts';
-import { WORKER_MARKER, type ExploreReply, type ExploreTask, type ExploreWorkerData, type SeedOutcome, type ShrinkOutcome } from './explore-worker.ts';
+import { ExplorePool, seedChunks } from './explore-pool.ts';
+import { SHRINK_RUN_BUDGET } from './explore-shrink.ts';
+import { WORKER_MARKER, type ExploreWorkerData, type ScenarioSize, type SeedOutcome, type ShrinkOutcome } from './explore-worker.ts';
 import { loadScenarioFile } from './scenario-file.ts';
 import { UsageError } from './usage.ts';
 
@@ -78,64 +75,6 @@ function parseKinds(text: string | undefined): SwarmKind[] {
   if ('kinds' in parsed) return parsed.kinds;
   const named = parsed.unknown.length > 0 ? `unknown fault kind ${parsed.unknown.map((k) => `"${k}"`).join(', ')}` : 'no fault kind given';
   throw new UsageError(`--nemesis: ${named}; choose from ${SWARM_KINDS.join(', ')}`);
-}
-
-/**
- * A worker entry that registers tsx, then loads explore-worker.ts. tsx's own `--import tsx` entry
- * registers its hooks on the main thread only (Node 20 has no `isInternalThread`), so a worker
- * started with `execArgv: ['--import', 'tsx']` cannot load TypeScript; registering through
- * tsx's API inside the worker can. tsx is resolved from this package, not from the current folder.
- */
-function workerEntryUrl(): URL {
-  const require = createRequire(import.meta.url);
-  const manifestPath = require.resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const api = pathToFileURL(join(dirname(manifestPath), manifest.exports['./esm/api']?.import.default ?? 'dist/esm/api/index.mjs')).href;
-  const worker = new URL('./explore-worker.ts', import.meta.url).href;
-  const code = `import { register } from ${JSON.stringify(api)};\nregister();\nawait import(${JSON.stringify(worker)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-}
-
-/**
- * Runs `tasks` on `workerCount` threads, each taking the next task when it finishes one; calls
- * `onReply` as replies arrive and resolves with them in task order.
- */
-function runOnWorkers(data: ExploreWorkerData, tasks: readonly ExploreTask[], workerCount: number, onReply: (reply: ExploreReply) => void): Promise<ExploreReply[]> {
-  const replies: ExploreReply[] = new Array<ExploreReply>(tasks.length);
-  if (tasks.length === 0) return Promise.resolve(replies);
-  return new Promise((resolve, reject) => {
-    const workers: Worker[] = [];
-    let next = 0;
-    let done = 0;
-    let settled = false;
-    const finish = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      for (const worker of workers) void worker.terminate();
-      if (error === null) resolve(replies);
-      else reject(error instanceof Error ? error : new Error(String(error)));
-    };
-    const handOut = (worker: Worker): void => {
-      const slot = next++;
-      if (slot >= tasks.length) return;
-      worker.once('message', (reply: ExploreReply) => {
-        replies[slot] = reply;
-        done++;
-        onReply(reply);
-        if (done === tasks.length) finish(null);
-        else handOut(worker);
-      });
-      worker.postMessage(tasks[slot]);
-    };
-    const url = workerEntryUrl();
-    for (let i = 0; i < Math.min(workerCount, tasks.length); i++) {
-      const worker = new Worker(url, { workerData: data });
-      worker.on('error', finish);
-      worker.on('exit', (code) => finish(new Error(`an explore worker stopped (exit code ${code}) before the seeds were done`)));
-      workers.push(worker);
-      handOut(worker);
-    }
-  });
 }
 
 interface Progress {
@@ -193,39 +132,63 @@ function replayHeader(group: FailureGroup, file: string, command: string): strin
 /** What `sim explore --json` prints. */
 export interface ExploreReport {
   scenario: string;
+  /** How many seeds this run (this shard) covered, and which. */
   seeds: number;
+  seedList: number[];
   from: number;
   shard: string | null;
   workers: number;
+  /** Wall time of the seed phase (worker start-up included, shrinking not) and its rate. */
+  seedSeconds: number;
   seedsPerSecond: number;
-  failures: { seed: number; kinds: string[]; faults: number; file: string | null }[];
+  shrinkSeconds: number;
+  failures: ExploreFailure[];
 }
 
-function jsonReport(base: Omit<ExploreReport, 'failures'>, outcomes: readonly SeedOutcome[], groups: readonly FailureGroup[]): ExploreReport {
+export interface ExploreFailure {
+  seed: number;
+  kinds: string[];
+  /** Faults of the written (shrunk) scenario, else of the seed's plan. */
+  faults: number;
+  file: string | null;
+  shrink: Omit<ShrinkOutcome, 'type' | 'seed' | 'yaml'> | null;
+}
+
+function failuresOf(outcomes: readonly SeedOutcome[], groups: readonly FailureGroup[]): ExploreFailure[] {
   const written = new Map(groups.map((group) => [group.seeds[0], group]));
-  const failures = outcomes
+  return outcomes
     .filter((outcome) => outcome.kinds.length > 0)
     .map((outcome) => {
       const group = written.get(outcome.seed);
-      return { seed: outcome.seed, kinds: outcome.kinds, faults: group?.shrunk?.faultsAfter ?? outcome.faults, file: group === undefined ? null : group.file };
+      const shrunk = group?.shrunk ?? null;
+      const shrink = shrunk === null ? null : { before: shrunk.before, after: shrunk.after, runs: shrunk.runs, budget: shrunk.budget, fixedPoint: shrunk.fixedPoint };
+      return { seed: outcome.seed, kinds: outcome.kinds, faults: shrunk?.after.faults ?? outcome.faults, file: group === undefined ? null : group.file, shrink };
     });
-  return { ...base, failures };
 }
 
-function textReport(report: ExploreReport, groups: readonly FailureGroup[], outcomes: readonly SeedOutcome[], seconds: number): string[] {
+function describeSize(size: ScenarioSize): string {
+  return `${plural(size.faults, 'fault')}, ${plural(size.brokers, 'broker')}, ${plural(size.partitions, 'partition')}, ${size.durationMs / 1000} s, ${size.recordsPerSecond} records/s`;
+}
+
+function textReport(report: ExploreReport, groups: readonly FailureGroup[], outcomes: readonly SeedOutcome[]): string[] {
   const shard = report.shard === null ? '' : `, shard ${report.shard}`;
   const lines = [
-    `${report.scenario}: ${report.seeds} seeds from ${report.from}${shard} on ${report.workers} workers in ${seconds.toFixed(1)} s (${report.seedsPerSecond} seeds/s)`,
+    `${report.scenario}: ${report.seeds} seeds from ${report.from}${shard} on ${plural(report.workers, 'worker')}`,
+    `rate: ${report.seedsPerSecond} seeds/s (${report.seedSeconds} s for the seeds, worker start-up included)`,
   ];
   if (groups.length === 0) return [...lines, 'no failures'];
-  lines.push(`${plural(report.failures.length, 'failing seed')}, ${plural(groups.length, 'distinct failure')}:`);
+  lines.push(`${plural(report.failures.length, 'failing seed')}, ${plural(groups.length, 'distinct failure')} (shrunk in ${report.shrinkSeconds} s):`);
   for (const group of groups) {
     const shown = group.seeds.slice(0, 10).join(', ') + (group.seeds.length > 10 ? ', …' : '');
     lines.push(`  ${group.kinds.join(' + ')}: ${plural(group.seeds.length, 'seed')} (${shown})`);
     const error = outcomes.find((o) => o.seed === group.seeds[0])?.error ?? null;
     if (error !== null) lines.push(`    ${error.split('\n')[0]}`);
     const shrunk = group.shrunk;
-    if (shrunk !== null) lines.push(`    wrote ${group.file}: ${shrunk.faultsAfter} faults (shrunk from ${shrunk.faultsBefore} in ${shrunk.runs} runs)`);
+    if (shrunk !== null) {
+      const stop = shrunk.fixedPoint ? 'nothing smaller still fails' : 'budget spent';
+      lines.push(`    wrote ${group.file}: ${describeSize(shrunk.after)}`);
+      lines.push(`    shrunk from ${describeSize(shrunk.before)} in ${shrunk.runs} of ${shrunk.budget} runs (${stop})`);
+    }
     lines.push(`    replay: npx sim run ${group.file.split('\\').join('/')}`);
   }
   return lines;
@@ -244,34 +207,67 @@ export async function exploreCommand(file: string, options: ExploreCommandOption
   const kinds = parseKinds(options.nemesis);
   const spec: ScenarioSpec = loadScenarioFile(file);
   const seeds = shardSeeds(from, count, shard);
-  const workers = Math.max(1, Math.min(workerCount, seeds.length));
   const data: ExploreWorkerData = { marker: WORKER_MARKER, spec, kinds };
+  const interactive = !options.json && process.stderr.isTTY === true;
 
-  const progress = progressBar(seeds.length, !options.json && process.stderr.isTTY === true);
-  let failing = 0;
   const started = performance.now();
-  const outcomes = (await runOnWorkers(data, seeds.map((seed) => ({ type: 'run', seed })), workers, (reply) => {
-    if (reply.type === 'ran' && reply.kinds.length > 0) failing++;
-    progress.tick(failing);
-  }).finally(() => progress.stop())) as SeedOutcome[];
-  const seconds = (performance.now() - started) / 1000;
+  const pool = new ExplorePool(data, Math.max(1, Math.min(workerCount, seeds.length)));
+  try {
+    const outcomes = await runSeeds(pool, seeds, interactive);
+    const seedSeconds = (performance.now() - started) / 1000;
+    const groups = groupFailures(outcomes, spec.name);
+    const command = `sim explore ${file}${options.nemesis === undefined ? '' : ` --nemesis ${kinds.join(',')}`}`;
+    if (groups.length > 0 && interactive) process.stderr.write(`shrinking ${plural(groups.length, 'distinct failure')} (at most ${SHRINK_RUN_BUDGET} runs each)…\n`);
+    await shrinkGroups(pool, groups, command);
+    const report: ExploreReport = {
+      scenario: spec.name,
+      seeds: seeds.length,
+      seedList: seeds,
+      from,
+      shard: shard === null ? null : `${shard.index}/${shard.of}`,
+      workers: pool.size,
+      seedSeconds: round2(seedSeconds),
+      seedsPerSecond: round2(seeds.length / Math.max(seedSeconds, 1e-9)),
+      shrinkSeconds: round2((performance.now() - started) / 1000 - seedSeconds),
+      failures: failuresOf(outcomes, groups),
+    };
+    const text = options.json ? JSON.stringify(report, null, 2) : textReport(report, groups, outcomes).join('\n');
+    process.stdout.write(`${text}\n`);
+    return exitCodeOf(groups);
+  } finally {
+    await pool.close();
+  }
+}
 
-  const groups = groupFailures(outcomes, spec.name);
-  const command = `sim explore ${file}${options.nemesis === undefined ? '' : ` --nemesis ${kinds.join(',')}`}`;
-  if (groups.length > 0 && !options.json && process.stderr.isTTY === true) process.stderr.write(`shrinking ${groups.length} distinct failures…\n`);
-  const shrinkTasks: ExploreTask[] = groups.map((group) => ({ type: 'shrink', seed: group.seeds[0] as number, kinds: group.kinds, header: replayHeader(group, group.file, command) }));
-  const shrunk = (await runOnWorkers(data, shrinkTasks, workers, () => undefined)) as ShrinkOutcome[];
-  groups.forEach((group, i) => {
-    const outcome = shrunk[i] as ShrinkOutcome;
+/** Runs every seed in guided chunks, ticking the progress bar as outcomes stream back; in seed order. */
+async function runSeeds(pool: ExplorePool, seeds: readonly number[], interactive: boolean): Promise<SeedOutcome[]> {
+  const progress = progressBar(seeds.length, interactive);
+  const bySeed = new Map<number, SeedOutcome>();
+  let failing = 0;
+  const jobs = seedChunks(seeds, pool.size).map((chunk) => ({ task: { type: 'run' as const, seeds: chunk }, replies: chunk.length }));
+  await pool
+    .run(jobs, (reply) => {
+      if (reply.type !== 'ran') return;
+      bySeed.set(reply.seed, reply);
+      if (reply.kinds.length > 0) failing++;
+      progress.tick(failing);
+    })
+    .finally(() => progress.stop());
+  return seeds.map((seed) => bySeed.get(seed) as SeedOutcome);
+}
+
+/** Shrinks the lowest seed of each group, one group per job, and writes its scenario file. */
+async function shrinkGroups(pool: ExplorePool, groups: readonly FailureGroup[], command: string): Promise<void> {
+  const bySeed = new Map<number, ShrinkOutcome>();
+  const jobs = groups.map((group) => ({ task: { type: 'shrink' as const, seed: group.seeds[0] as number, kinds: group.kinds, header: replayHeader(group, group.file, command) }, replies: 1 }));
+  await pool.run(jobs, (reply) => {
+    if (reply.type === 'shrunk') bySeed.set(reply.seed, reply);
+  });
+  for (const group of groups) {
+    const outcome = bySeed.get(group.seeds[0] as number) as ShrinkOutcome;
     writeFileAtomic(group.file, outcome.yaml);
     group.shrunk = outcome;
-  });
-
-  const base = { scenario: spec.name, seeds: seeds.length, from, shard: shard === null ? null : `${shard.index}/${shard.of}`, workers, seedsPerSecond: round2(seeds.length / Math.max(seconds, 1e-9)) };
-  const report = jsonReport(base, outcomes, groups);
-  const text = options.json ? JSON.stringify(report, null, 2) : textReport(report, groups, outcomes, seconds).join('\n');
-  process.stdout.write(`${text}\n`);
-  return exitCodeOf(groups);
+  }
 }
 
 function plural(count: number, noun: string): string {

@@ -1,6 +1,7 @@
-// `sim explore` (issue 11): the shard split partitions the seed range exactly, an acks=1 cluster
-// is found losing acknowledged writes and handed back as a shrunk scenario file that still loses
-// them when replayed, and the safe configuration survives the non-power-loss faults. The CLI
+// `sim explore` (issue 11): the shard split partitions the seed range exactly (as a function and
+// through the CLI's JSON), an acks=1 cluster is found losing acknowledged writes and handed back
+// as a shrunk scenario file that `sim run` replays with the loss, and the safe configuration
+// survives the non-power-loss faults. The CLI
 // runs as a child process from a temporary folder, as `npx sim` would, so the worker threads
 // must load TypeScript without the repository as the current folder.
 
@@ -20,10 +21,10 @@ import { UsageError } from '../../sim/cli/usage.ts';
 const SIM = fileURLToPath(new URL('../../bin/sim.js', import.meta.url));
 const TIMEOUT_MS = 180_000;
 
-function scenario(name: string, broker: string, producer: string): string {
+function scenario(name: string, broker: string, producer: string, duration = '20s', partitions = 2, rate = 200): string {
   return `name: ${name}
 description: A small cluster under random faults.
-duration: 20s
+duration: ${duration}
 cluster:
   brokers: 3
   config: {${broker}}
@@ -31,11 +32,11 @@ zookeeper:
   servers: 3
   session.timeout.ms: 6000
 topics:
-  - {name: t, partitions: 2, replication.factor: 3}
+  - {name: t, partitions: ${partitions}, replication.factor: 3}
 producers:
   - name: p1
     topic: t
-    rate: 200/s
+    rate: ${rate}/s
     message.bytes: 100
     keys: {count: 100}
     config: {${producer}, linger.ms: 5, delivery.timeout.ms: 8000, request.timeout.ms: 3000}
@@ -43,7 +44,10 @@ producers:
 }
 
 const ACKS_1 = scenario('acks1-small', 'min.insync.replicas: 1, unclean.leader.election.enable: false', 'acks: 1, enable.idempotence: false');
-const SAFE = scenario('safe-small', 'min.insync.replicas: 2, unclean.leader.election.enable: false', 'acks: all, enable.idempotence: true');
+const SAFE_BROKER = 'min.insync.replicas: 2, unclean.leader.election.enable: false';
+const SAFE_PRODUCER = 'acks: all, enable.idempotence: true';
+const SAFE = scenario('safe-small', SAFE_BROKER, SAFE_PRODUCER);
+const TINY = scenario('tiny', SAFE_BROKER, SAFE_PRODUCER, '8s', 1, 50);
 
 type ExploreJson = ExploreReport;
 
@@ -59,6 +63,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sim-explore-'));
   writeFileSync(join(dir, 'acks1.yaml'), ACKS_1);
   writeFileSync(join(dir, 'safe.yaml'), SAFE);
+  writeFileSync(join(dir, 'tiny.yaml'), TINY);
 });
 
 describe('the seed split of --shard', () => {
@@ -86,25 +91,37 @@ describe('the seed split of --shard', () => {
 });
 
 describe('sim explore', () => {
-  it('finds acks=1 losing acknowledged writes and writes a shrunk scenario that still loses them', () => {
+  it('finds acks=1 losing acknowledged writes and writes a scenario of at most 3 faults that `sim run` replays with the loss', () => {
     const { status, json, stderr } = explore('acks1.yaml', ['--seeds', '4', '--from', '7', '--workers', '2', '--nemesis', 'crash,power-loss,partition']);
     expect(stderr).toBe('');
     expect(status).toBe(1);
     const lost = json?.failures.find((f) => f.kinds.includes('lostAckedWrites') && f.file !== null);
     expect(lost?.file).toBe(`explore/acks1-small-${lost?.seed}.yaml`);
+    expect(lost?.faults).toBeLessThanOrEqual(3);
+    expect(lost?.shrink?.runs).toBeGreaterThan(0);
+    expect(lost?.shrink?.runs).toBeLessThanOrEqual(lost?.shrink?.budget ?? 0);
     const text = readFileSync(join(dir, lost?.file ?? ''), 'utf8');
     expect(text).toContain(`# Replay: npx sim run explore/acks1-small-${lost?.seed}.yaml`);
     const loaded = loadScenario(text, lost?.file ?? '');
     if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
     expect(loaded.spec.faults.length).toBe(lost?.faults);
-    expect(runScenario(loaded.spec, { story: false }).summary.anomalies.lostAckedWrites).toBeGreaterThan(0);
+    const replay = spawnSync(process.execPath, [SIM, 'run', lost?.file ?? '', '--json', '--quiet'], { cwd: dir, encoding: 'utf8', timeout: TIMEOUT_MS });
+    expect(replay.status).toBe(1);
+    expect((JSON.parse(replay.stdout) as { anomalies: { lostAckedWrites: number } }).anomalies.lostAckedWrites).toBeGreaterThan(0);
   }, TIMEOUT_MS);
 
-  it('runs each shard of a range on its own share of the seeds', () => {
-    const first = explore('safe.yaml', ['--seeds', '3', '--from', '5', '--shard', '1/2', '--workers', '1', '--nemesis', 'crash']);
-    const second = explore('safe.yaml', ['--seeds', '3', '--from', '5', '--shard', '2/2', '--workers', '1', '--nemesis', 'crash']);
-    expect([first.json?.seeds, first.json?.shard]).toEqual([2, '1/2']);
-    expect([second.json?.seeds, second.json?.shard]).toEqual([1, '2/2']);
+  it('runs, with --shard 1/2 and --shard 2/2, disjoint seed sets whose union is the unsharded run', () => {
+    const args = ['--seeds', '5', '--from', '3', '--workers', '2', '--nemesis', 'crash'];
+    const whole = explore('tiny.yaml', args).json;
+    const first = explore('tiny.yaml', [...args, '--shard', '1/2']).json;
+    const second = explore('tiny.yaml', [...args, '--shard', '2/2']).json;
+    expect(whole?.seedList).toEqual([3, 4, 5, 6, 7]);
+    expect([first?.shard, second?.shard, first?.seeds, second?.seeds]).toEqual(['1/2', '2/2', 3, 2]);
+    const firstSeeds = first?.seedList ?? [];
+    const secondSeeds = second?.seedList ?? [];
+    expect(firstSeeds.filter((seed) => secondSeeds.includes(seed))).toEqual([]);
+    expect([...firstSeeds, ...secondSeeds].sort((a, b) => a - b)).toEqual(whole?.seedList);
+    expect(whole?.seedsPerSecond).toBeGreaterThan(0);
   }, TIMEOUT_MS);
 
   it('finds nothing wrong with acks=all, min.insync.replicas 2 and unclean election off', () => {
@@ -113,6 +130,12 @@ describe('sim explore', () => {
     expect(status).toBe(0);
     const written = existsSync(join(dir, 'explore')) ? readdirSync(join(dir, 'explore')) : [];
     expect(written.filter((name) => name.startsWith('safe-small'))).toEqual([]);
+  }, TIMEOUT_MS);
+
+  it('prints the seed rate in its summary', () => {
+    const result = spawnSync(process.execPath, [SIM, 'explore', 'tiny.yaml', '--seeds', '2', '--workers', '1', '--nemesis', 'crash'], { cwd: dir, encoding: 'utf8', timeout: TIMEOUT_MS });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^rate: \d+(\.\d+)? seeds\/s \(/m);
   }, TIMEOUT_MS);
 
   it('refuses an unknown --nemesis kind with exit code 2', () => {

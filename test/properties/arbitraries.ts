@@ -132,9 +132,13 @@ export function reproduction(c: Case): string {
   return scenarioToYaml(caseSpec(c), ['Counterexample found by a property test; replay with: npx sim run <this file>']);
 }
 
-/** fast-check parameters: a fixed seed in CI, `FC_SEED` / `FC_RUNS` to explore further. */
-export function runParameters(defaultRuns: number): { seed: number; numRuns: number; verbose: 0 | 1 } {
+/**
+ * fast-check parameters: a fixed seed in CI, `FC_SEED` / `FC_RUNS` to explore further. A failure
+ * report carries fast-check's `{ seed, path }` and, through `includeErrorInReport`, the shrunk
+ * case's error text, which `require` (run-case.ts) makes the ready-to-run scenario YAML.
+ */
+export function runParameters(defaultRuns: number): { seed: number; numRuns: number; verbose: 0; includeErrorInReport: true } {
   const seed = process.env.FC_SEED === undefined ? 20_240_611 : Number(process.env.FC_SEED);
   const numRuns = process.env.FC_RUNS === undefined ? defaultRuns : Number(process.env.FC_RUNS);
-  return { seed, numRuns, verbose: 1 };
+  return { seed, numRuns, verbose: 0, includeErrorInReport: true };
 }

@@ -7,6 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { SAFE_SWARM_KINDS } from '../../sim/faults/swarm.ts';
+import { loadScenario } from '../../sim/scenario/load.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
 import { anyCluster, caseOf, caseSpec, faultPlan, runParameters, safeCluster } from './arbitraries.ts';
 import { require, runCase, unhealedPartitions } from './run-case.ts';
@@ -60,8 +61,20 @@ describe('fault properties', () => {
     );
   }, TIMEOUT_MS);
 
-  it('a failing case reports itself as a scenario that replays the same run', () => {
-    const c = { shape: { brokers: 3, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2, unclean: false, acks: 'all' as const, idempotence: true, protocol: 'kip-320' as const, ratePerSecond: 100 }, plan: [], seed: 5 };
-    expect(() => require(false, 'demonstration', c)).toThrow(/seed: 5[\s\S]*replication\.factor: 3/);
+  it('a failing property reports its seed, its path and the shrunk counterexample as a scenario that loads', () => {
+    // Fails for any plan with a fault, so fast-check shrinks to one crash; nothing is simulated.
+    const failing = fc.property(caseOf(safeCluster(), faultPlan(['crash'])), (c) => require(c.plan.length === 0, 'the plan has faults', c));
+    let message = '';
+    try {
+      fc.assert(failing, { ...runParameters(20), numRuns: 20 });
+    } catch (error) {
+      message = error instanceof Error ? error.message : String(error);
+    }
+    expect(message).toMatch(/\{ seed: -?\d+, path: "\d+(:\d+)*"/);
+    const yaml = message.split('--- counterexample (save as a .yaml file and `npx sim run` it) ---\n')[1]?.split(/\n\s+at /)[0] ?? '';
+    const loaded = loadScenario(yaml, 'counterexample.yaml');
+    if (!loaded.ok) throw new Error(`the reported counterexample does not load:\n${yaml}`);
+    expect(loaded.spec.faults.map((f) => f.kind)).toEqual(['crash']);
+    expect([loaded.spec.cluster.brokers.length, loaded.spec.topics[0]?.partitions]).toEqual([3, 1]);
   });
 });
