@@ -8,6 +8,9 @@
 // shrink; after it, what took the leader away (a fault on its node, the node going down, its
 // ZooKeeper session expiring); the first election that superseded the epoch (clean or unclean,
 // from which ISR); and the first truncation or log recovery that removed the acknowledged offset.
+// When the broker elected next had itself lost the offset before its election (a pre-KIP-101
+// follower truncating to its stale high watermark, FIDELITY A3), that truncation is the cause
+// and the story says so; later truncations of the other replicas only followed the new leader.
 // A read of truncated data gets the truncation and the election before it. Other kinds get the
 // leadership, ISR, truncation and fault events of the partition within the finding's window
 // (from its first send, read or processing to its completion), a few of each kind.
@@ -26,6 +29,7 @@ import {
   type ElectionEvent,
   type IndexedEvent,
   type TraceIndex,
+  type TruncationEvent,
 } from './trace-index.ts';
 import { formatRecords, formatSeconds, type Anomaly, type Explanation, type Finding } from './verdict.ts';
 
@@ -100,16 +104,41 @@ function lostWriteChain(finding: Finding, index: TraceIndex): IndexedEvent[] {
   }
   const covers = (e: { toOffset: number; fromOffset: number; broker: number }, anyBroker: boolean): boolean =>
     e.toOffset <= offset && offset < e.fromOffset && (anyBroker || e.broker === leader);
+  const superseding = (e: ElectionEvent): boolean => e.leaderEpoch > (finding.leaderEpoch ?? -1) && e.t >= sinceUs;
+  const early = successorTruncation(finding, index, sinceUs, (e) => superseding(e) && e.leader !== leader);
   const truncation = firstAtOrAfter(events.truncations, finding.timeUs, END_OF_TIME_US, (e) => covers(e, false)) ??
     firstAtOrAfter(events.truncations, finding.timeUs, END_OF_TIME_US, (e) => covers(e, true));
-  const untilUs = truncation?.t ?? END_OF_TIME_US;
-  const superseding = (e: ElectionEvent): boolean => e.leaderEpoch > (finding.leaderEpoch ?? -1) && e.t >= sinceUs;
-  const next = firstAtOrAfter(events.elections, sinceUs, untilUs, (e) => superseding(e) && e.leader !== leader) ??
+  const untilUs = early?.election.t ?? truncation?.t ?? END_OF_TIME_US;
+  const next = early?.election ??
+    firstAtOrAfter(events.elections, sinceUs, untilUs, (e) => superseding(e) && e.leader !== leader) ??
     firstAtOrAfter(events.elections, sinceUs, untilUs, superseding);
   if (leader !== undefined) chain.push(...leaderLoss(index, brokerNode(leader), Math.max(sinceUs, shrink?.t ?? 0), next?.t ?? untilUs));
+  if (early !== undefined) chain.push({ type: 'truncation', ...early.truncation });
   if (next !== undefined) chain.push({ type: 'election', ...next });
   if (truncation !== undefined) chain.push({ type: 'truncation', ...truncation });
   return unique(chain);
+}
+
+/**
+ * The truncation (or log recovery) that took an acknowledged offset from the broker that then
+ * became leader, between the acknowledgement and its election: the pre-KIP-101 follower that
+ * truncated to its stale high watermark and was elected before it fetched again (FIDELITY A3),
+ * or a replica whose page cache went with a power loss. The loss happened there, not in the
+ * truncations that later made the other replicas follow the new leader.
+ */
+function successorTruncation(
+  finding: Finding,
+  index: TraceIndex,
+  sinceUs: number,
+  successorElection: (e: ElectionEvent) => boolean,
+): { election: ElectionEvent; truncation: TruncationEvent } | undefined {
+  const events = index.events(finding.partition!);
+  const offset = finding.offsets[0]!;
+  const election = firstAtOrAfter(events.elections, Math.max(sinceUs, finding.timeUs), END_OF_TIME_US, successorElection);
+  if (election === undefined) return undefined;
+  const truncation = lastAtOrBefore(events.truncations, election.t, (e) =>
+    e.t >= finding.timeUs && e.broker === election.leader && e.toOffset <= offset && offset < e.fromOffset);
+  return truncation === undefined ? undefined : { election, truncation };
 }
 
 /** What took a leader away before the election that replaced it: fault, node down, session expiry. */
@@ -192,6 +221,13 @@ function unique(events: IndexedEvent[]): IndexedEvent[] {
 function closingWords(finding: Finding, chain: readonly IndexedEvent[]): string {
   if (finding.kind !== 'lost-acked-write' || finding.verdict !== 'invalid') return '';
   const truncation = chain.find((event) => event.type === 'truncation');
+  const elected = truncation?.type === 'truncation'
+    ? chain.find((event) => event.type === 'election' && event.t > truncation.t && event.leader === truncation.broker)
+    : undefined;
+  if (truncation?.type === 'truncation' && elected !== undefined) {
+    return `Broker ${truncation.broker} had lost the acknowledged records to its ${truncation.recovery ? 'log recovery' : 'truncation'} ` +
+      `at ${formatSeconds(truncation.t)}, before it was elected leader at ${formatSeconds(elected.t)}.`;
+  }
   if (truncation !== undefined) return `That ${truncation.type === 'truncation' && truncation.recovery ? 'recovery' : 'truncation'} removed the acknowledged records.`;
   return `No truncation in the trace covers offset ${finding.offsets[0]}: the broker that became leader never had the records.`;
 }

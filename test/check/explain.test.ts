@@ -85,6 +85,31 @@ describe('explanations', () => {
     expect(anomaly.explanation.text).toMatch(/No truncation in the trace covers offset 45: the broker that became leader never had the records\.$/);
   });
 
+  it('A3: blames the truncation that took the write from the next leader before its election, not the old leader catching up later', () => {
+    // KIP-101 scenario 1: follower 2 restarts and truncates to its stale HW (offset 40) while
+    // leader 1 is already dead; broker 2 is elected; broker 1 returns and truncates to broker 2.
+    const trace: TraceEvent[] = [
+      a1Trace[0]!,
+      { i: 1, t: 20 * S, k: 'fault', fault: 0, kind: 'crash', target: 'broker 1', nodes: ['broker-1'] },
+      { i: 2, t: 20 * S, k: 'node-down', node: 'broker-1', how: 'crash' },
+      { i: 3, t: 24 * S, k: 'truncation', broker: 2, partition: P0, reason: 'high-watermark', protocol: 'hw-truncation', fromLogEndOffset: 60, toLogEndOffset: 40, removedRecords: 20, removedBatches: 2, leaderEpoch: 0 },
+      { i: 4, t: 26 * S, k: 'zk-session', op: 'expired', session: 7, owner: 'broker-1', zk: 'zk-1', zxid: '0x1' },
+      { i: 5, t: 26 * S + 100_000, k: 'leader-election', controller: 3, controllerEpoch: 1, partition: P0, oldLeader: 1, newLeader: 2, leaderEpoch: 1, isr: [2], fromIsr: [1], kind: 'unclean', reason: 'broker-failure' },
+      { i: 6, t: 31 * S, k: 'truncation', broker: 1, partition: P0, reason: 'leader-log-end', protocol: 'hw-truncation', fromLogEndOffset: 60, toLogEndOffset: 40, removedRecords: 20, removedBatches: 2, leaderEpoch: 1 },
+    ];
+    const finding: Finding = {
+      kind: 'lost-acked-write', verdict: 'invalid', partition: P0, producer: 'p1', count: 20,
+      records: { first: 40, count: 20 }, offsets: [40], timeUs: 15 * S, sinceUs: 14 * S, leaderEpoch: 0, evidence: [],
+    };
+    const { text, events } = explainFinding(finding, new TraceIndex(trace)).explanation;
+    expect(events).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    const truncated = text.indexOf('At 24.000 s broker 2 truncated t/0 from offset 60 to 40 (20 records removed; high-watermark, hw-truncation)');
+    const elected = text.indexOf('elected broker 2 leader of t/0 in epoch 1 by an unclean election');
+    expect(truncated).toBeGreaterThan(0);
+    expect(elected).toBeGreaterThan(truncated);
+    expect(text).toMatch(/Broker 2 had lost the acknowledged records to its truncation at 24\.000 s, before it was elected leader at 26\.100 s\.$/);
+  });
+
   it('explains a read of truncated data with the truncation and the election before it', () => {
     const finding: Finding = {
       kind: 'read-truncated', verdict: 'invalid', partition: P0, group: 'g', member: 'c1', producer: 'p1', count: 3,
