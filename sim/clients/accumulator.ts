@@ -24,6 +24,7 @@
 import { assert } from '../core/assert.ts';
 import type { PartitionName } from '../kafka/protocol.ts';
 import type { ProducerHistory } from './history.ts';
+import { PartitionQueues } from './partition-queues.ts';
 import { batchUpperBoundBytes, CompressionRatioEstimator, ProducerBatch } from './producer-batch.ts';
 import type { ProducerSettings } from './producer-config.ts';
 import type { PartitionRef, ProducerMetadata } from './producer-metadata.ts';
@@ -50,7 +51,7 @@ export interface ReadyCheck {
 }
 
 export class RecordAccumulator {
-  private readonly deques = new Map<PartitionName, ProducerBatch[]>();
+  private readonly deques = new PartitionQueues<ProducerBatch>();
   private readonly drainIndexByNode = new Map<number, number>();
   private readonly muted = new Set<PartitionName>();
   private readonly ratios = new CompressionRatioEstimator();
@@ -103,15 +104,14 @@ export class RecordAccumulator {
     const readyNodes = new Set<number>();
     const unknownLeaderTopics = new Set<string>();
     let nextReadyCheckDelayUs = Infinity;
-    for (const [name, deque] of this.deques) {
-      const batch = deque[0];
-      if (batch === undefined) continue;
+    for (const deque of this.deques.nonEmpty()) {
+      const batch = deque[0] as ProducerBatch;
       const leader = metadata.leaderFor(batch.topic, batch.partitionNumber);
       if (leader < 0) {
         unknownLeaderTopics.add(batch.topic);
         continue;
       }
-      if (readyNodes.has(leader) || this.muted.has(name)) continue;
+      if (readyNodes.has(leader) || this.muted.has(batch.partition)) continue;
       const waitedUs = nowUs - batch.lastAttemptUs;
       const backingOff = batch.attempts > 0 && waitedUs < this.settings.retryBackoffUs;
       const timeToWaitUs = backingOff ? this.settings.retryBackoffUs : this.settings.lingerUs;
@@ -183,7 +183,7 @@ export class RecordAccumulator {
   /** Batches still queued whose delivery timeout has passed, removed from their deques. */
   expiredBatches(nowUs: number): ProducerBatch[] {
     const expired: ProducerBatch[] = [];
-    for (const deque of this.deques.values()) {
+    for (const deque of this.deques.nonEmpty()) {
       while (deque.length > 0 && (deque[0] as ProducerBatch).hasReachedDeliveryTimeout(this.settings.deliveryTimeoutUs, nowUs)) {
         expired.push(deque.shift() as ProducerBatch);
       }
@@ -194,7 +194,7 @@ export class RecordAccumulator {
   /** Earliest delivery deadline among queued batches (each deque's head is its oldest). */
   nextExpiryUs(): number {
     let earliest = Infinity;
-    for (const deque of this.deques.values()) {
+    for (const deque of this.deques.nonEmpty()) {
       const head = deque[0];
       if (head !== undefined) earliest = Math.min(earliest, head.createdUs + this.settings.deliveryTimeoutUs);
     }
@@ -212,7 +212,7 @@ export class RecordAccumulator {
   /** Removes and returns every queued batch (a fatal error aborts them all). */
   takeAll(): ProducerBatch[] {
     const all: ProducerBatch[] = [];
-    for (const deque of this.deques.values()) all.push(...deque.splice(0));
+    for (const deque of this.deques.nonEmpty()) all.push(...deque.splice(0));
     return all;
   }
 
@@ -222,8 +222,6 @@ export class RecordAccumulator {
   }
 
   private dequeFor(name: PartitionName): ProducerBatch[] {
-    let deque = this.deques.get(name);
-    if (deque === undefined) this.deques.set(name, (deque = []));
-    return deque;
+    return this.deques.queue(name);
   }
 }

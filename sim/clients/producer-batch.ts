@@ -17,6 +17,7 @@
 
 import { BATCH_HEADER_BYTES, type PartitionName } from '../kafka/protocol.ts';
 import { COMPRESSION_RATIO, type CompressionCodec } from './producer-config.ts';
+import { PartitionQueues } from './partition-queues.ts';
 import type { PartitionRef } from './producer-metadata.ts';
 
 const COMPRESSION_RATE_ESTIMATION_FACTOR = 1.05;
@@ -184,12 +185,10 @@ export class ProducerBatch {
 
 /** Sender.inFlightBatches: per partition, the drained batches not yet done, in drain order. */
 export class InFlightBatches {
-  private readonly byPartition = new Map<PartitionName, ProducerBatch[]>();
+  private readonly byPartition = new PartitionQueues<ProducerBatch>();
 
   add(batch: ProducerBatch): void {
-    let list = this.byPartition.get(batch.partition);
-    if (list === undefined) this.byPartition.set(batch.partition, (list = []));
-    list.push(batch);
+    this.byPartition.queue(batch.partition).push(batch);
   }
 
   remove(batch: ProducerBatch): void {
@@ -201,7 +200,7 @@ export class InFlightBatches {
   /** Sender.getExpiredInflightBatches: removes and returns those past the delivery timeout. */
   expired(deliveryTimeoutUs: number, nowUs: number): ProducerBatch[] {
     const expired: ProducerBatch[] = [];
-    for (const list of this.byPartition.values()) {
+    for (const list of this.byPartition.nonEmpty()) {
       while (list.length > 0 && (list[0] as ProducerBatch).hasReachedDeliveryTimeout(deliveryTimeoutUs, nowUs)) {
         expired.push(list.shift() as ProducerBatch);
       }
@@ -211,7 +210,7 @@ export class InFlightBatches {
 
   nextExpiryUs(deliveryTimeoutUs: number): number {
     let earliest = Infinity;
-    for (const list of this.byPartition.values()) {
+    for (const list of this.byPartition.nonEmpty()) {
       const head = list[0];
       if (head !== undefined) earliest = Math.min(earliest, head.createdUs + deliveryTimeoutUs);
     }
@@ -220,7 +219,7 @@ export class InFlightBatches {
 
   /** Removes and returns every batch. */
   takeAll(): ProducerBatch[] {
-    const all = [...this.byPartition.values()].flat();
+    const all = this.byPartition.nonEmpty().flat();
     this.byPartition.clear();
     return all;
   }
