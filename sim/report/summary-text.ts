@@ -14,7 +14,7 @@ export function formatSummaryTable(s: RunSummary): string[] {
     rows.push([`${p.partition}`, `unavailable ${(p.offlineMs / 1000).toFixed(3)} s in all, longest ${(p.maxUnavailableMs / 1000).toFixed(3)} s, ${p.leaderChanges} leader changes`]);
   }
   for (const g of s.groups) {
-    rows.push([`group ${g.group}`, `${g.processed} processed, ${g.duplicates} processed twice, ${g.lost} lost`]);
+    rows.push([`group ${g.group}`, `${g.processed} processed, ${g.duplicates} processed twice, ${g.lost} lost; ${g.rebalances} rebalances, at most ${g.maxPausedPartitions} partitions paused at once, whole group stopped ${g.stoppedMs} ms`]);
   }
   rows.push(['run', `${(s.simulatedMs / 1000).toFixed(1)} s simulated in ${(s.wallMs / 1000).toFixed(2)} s (${s.events} events)`]);
   const width = Math.max(...rows.map(([k]) => k.length));

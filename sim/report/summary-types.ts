@@ -19,6 +19,10 @@ export interface GroupFigures {
   processed: number;
   duplicates: number;
   lost: number;
+  /** The most of the group's partitions at once that no live member owned (after it first owned them all). */
+  maxPausedPartitions: number;
+  /** Total time no live member owned any of the group's partitions (after it first owned them all). */
+  stoppedMs: number;
 }
 
 export interface ExpectationResult {

@@ -24,7 +24,7 @@ export interface FigureInfo {
 
 const cluster = (figure: string, doc: string, ms = false): FigureInfo => ({ figure, scope: 'cluster', ms, doc });
 const partition = (name: string, doc: string, ms = false): FigureInfo => ({ figure: `partitions.${name}`, scope: 'partition', ms, doc });
-const group = (name: string, doc: string): FigureInfo => ({ figure: `groups.${name}`, scope: 'group', ms: false, doc });
+const group = (name: string, doc: string, ms = false): FigureInfo => ({ figure: `groups.${name}`, scope: 'group', ms, doc });
 
 const ANOMALIES: Record<string, string> = {
   lostAckedWrites: 'Acknowledged writes no consumer or replica can read any more.',
@@ -70,17 +70,19 @@ function buildFigures(): Record<string, FigureInfo> {
     figures[name] = partition(name, doc, ms);
   }
   figures.maxUnavailability = partition('maxUnavailableMs', 'Alias of maxUnavailableMs.', true);
-  const perGroup: [string, string][] = [
-    ['members', 'Members of a group.'],
-    ['idleMembers', 'Members that were assigned no partition.'],
-    ['rebalances', 'Rebalances (generations) of a group.'],
-    ['processed', 'Records a group processed.'],
-    ['duplicates', 'Records a group processed more than once.'],
-    ['lost', 'Records a group never processed although they were committed past.'],
+  const perGroup: [string, string, boolean][] = [
+    ['members', 'Members of a group.', false],
+    ['idleMembers', 'Members that were assigned no partition.', false],
+    ['rebalances', 'Rebalances (generations) of a group.', false],
+    ['processed', 'Records a group processed.', false],
+    ['duplicates', 'Records a group processed more than once.', false],
+    ['lost', 'Records a group never processed although they were committed past.', false],
+    ['maxPausedPartitions', 'The most of a group\'s partitions at once that no live member owned, after it first owned them all.', false],
+    ['stoppedMs', 'Total time no live member owned any of a group\'s partitions (the whole group stopped), after it first owned them all.', true],
   ];
-  for (const [name, doc] of perGroup) {
-    figures[`groups.${name}`] = group(name, doc);
-    if (!(name in figures)) figures[name] = group(name, doc);
+  for (const [name, doc, ms] of perGroup) {
+    figures[`groups.${name}`] = group(name, doc, ms);
+    if (!(name in figures)) figures[name] = group(name, doc, ms);
   }
   return figures;
 }

@@ -9,6 +9,7 @@
 
 import type { TraceEvent, TraceSink, DetailLevel } from '../core/trace.ts';
 import { checkRun, type CheckReport } from '../check/checkers.ts';
+import { GroupPauseFold, type GroupPauseSetup } from '../report/group-pauses.ts';
 import { RunFactsFold } from '../report/run-facts.ts';
 import { StoryFold } from '../report/story.ts';
 import type { RunSummary } from '../report/summary-types.ts';
@@ -59,11 +60,13 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): RunRe
     sinks: options.sinks ?? [],
   });
   const facts = new RunFactsFold();
+  const pauses = new GroupPauseFold(pauseSetups(simulation));
   const story = new StoryFold();
   const kept: TraceEvent[] = [];
   const tellStory = options.story ?? true;
   simulation.trace.observe((event) => {
     facts.accept(event);
+    pauses.accept(event);
     if (tellStory) story.accept(event);
     if (EXPLANATION_KINDS.has(event.k)) kept.push(event);
   });
@@ -81,13 +84,24 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): RunRe
       explanation: { text: anomaly.explanation.text, events: [...anomaly.explanation.events] },
     });
   }
-  const summary = summarize(simulation, check, facts);
+  const summary = summarize(simulation, check, facts, pauses);
   summary.expectations = evaluateExpectations(spec.expect, summary);
   summary.ok = verdict(spec, summary);
   return { summary, story: story.story(), check, simulation };
 }
 
-function summarize(simulation: Simulation, check: CheckReport, folded: RunFactsFold): RunSummary {
+/** What the pause fold needs to know of each group: its members' nodes, partitions and stop time. */
+function pauseSetups(simulation: Simulation): GroupPauseSetup[] {
+  const spec = simulation.spec;
+  return spec.consumers.map((consumer) => ({
+    group: consumer.group,
+    members: (simulation.groups.get(consumer.group) ?? []).map((member) => ({ member: member.name, node: member.nodeId })),
+    partitions: spec.topics.filter((topic) => consumer.topics.includes(topic.name)).reduce((sum, topic) => sum + topic.partitions, 0),
+    stopUs: consumer.stopUs,
+  }));
+}
+
+function summarize(simulation: Simulation, check: CheckReport, folded: RunFactsFold, pauses: GroupPauseFold): RunSummary {
   const spec = simulation.spec;
   const durationUs = simulation.scheduler.now;
   const seconds = durationUs / 1_000_000;
@@ -139,6 +153,7 @@ function summarize(simulation: Simulation, check: CheckReport, folded: RunFactsF
       processed: g.processed,
       duplicates: g.duplicates,
       lost: g.lost,
+      ...pauses.figures(g.group, durationUs),
     })),
     expectations: [],
     ok: true,
