@@ -109,10 +109,9 @@ interface FailureGroup {
   shrunk: ShrinkOutcome | null;
 }
 
-function groupFailures(outcomes: readonly SeedOutcome[], scenario: string): FailureGroup[] {
+function groupFailures(failing: readonly SeedOutcome[], scenario: string): FailureGroup[] {
   const groups = new Map<string, FailureGroup>();
-  for (const outcome of outcomes) {
-    if (outcome.kinds.length === 0) continue;
+  for (const outcome of failing) {
     const key = outcome.kinds.join(',');
     const group = groups.get(key) ?? { kinds: outcome.kinds, seeds: [], file: join(EXPLORE_DIR, `${scenario}-${outcome.seed}.yaml`), shrunk: null };
     group.seeds.push(outcome.seed);
@@ -132,17 +131,29 @@ function replayHeader(group: FailureGroup, file: string, command: string): strin
 /** What `sim explore --json` prints. */
 export interface ExploreReport {
   scenario: string;
-  /** How many seeds this run (this shard) covered, and which. */
+  /** How many seeds this run (this shard) covered, and which: every outcome came back. */
   seeds: number;
-  seedList: number[];
+  seedRanges: SeedRange[];
   from: number;
   shard: string | null;
   workers: number;
   /** Wall time of the seed phase (worker start-up included, shrinking not) and its rate. */
   seedSeconds: number;
   seedsPerSecond: number;
+  /**
+   * CPU time of every thread during the seed phase: seeds per CPU-second stays flat across worker
+   * counts when parallelism costs nothing, even on a machine other work is competing for.
+   */
+  seedCpuSeconds: number;
   shrinkSeconds: number;
   failures: ExploreFailure[];
+}
+
+/** The seeds first, first + step, …, first + (count − 1)·step. */
+export interface SeedRange {
+  first: number;
+  step: number;
+  count: number;
 }
 
 export interface ExploreFailure {
@@ -154,34 +165,32 @@ export interface ExploreFailure {
   shrink: Omit<ShrinkOutcome, 'type' | 'seed' | 'yaml'> | null;
 }
 
-function failuresOf(outcomes: readonly SeedOutcome[], groups: readonly FailureGroup[]): ExploreFailure[] {
+function failuresOf(failing: readonly SeedOutcome[], groups: readonly FailureGroup[]): ExploreFailure[] {
   const written = new Map(groups.map((group) => [group.seeds[0], group]));
-  return outcomes
-    .filter((outcome) => outcome.kinds.length > 0)
-    .map((outcome) => {
-      const group = written.get(outcome.seed);
-      const shrunk = group?.shrunk ?? null;
-      const shrink = shrunk === null ? null : { before: shrunk.before, after: shrunk.after, runs: shrunk.runs, budget: shrunk.budget, fixedPoint: shrunk.fixedPoint };
-      return { seed: outcome.seed, kinds: outcome.kinds, faults: shrunk?.after.faults ?? outcome.faults, file: group === undefined ? null : group.file, shrink };
-    });
+  return failing.map((outcome) => {
+    const group = written.get(outcome.seed);
+    const shrunk = group?.shrunk ?? null;
+    const shrink = shrunk === null ? null : { before: shrunk.before, after: shrunk.after, runs: shrunk.runs, budget: shrunk.budget, fixedPoint: shrunk.fixedPoint };
+    return { seed: outcome.seed, kinds: outcome.kinds, faults: shrunk?.after.faults ?? outcome.faults, file: group === undefined ? null : group.file, shrink };
+  });
 }
 
 function describeSize(size: ScenarioSize): string {
   return `${plural(size.faults, 'fault')}, ${plural(size.brokers, 'broker')}, ${plural(size.partitions, 'partition')}, ${size.durationMs / 1000} s, ${size.recordsPerSecond} records/s`;
 }
 
-function textReport(report: ExploreReport, groups: readonly FailureGroup[], outcomes: readonly SeedOutcome[]): string[] {
+function textReport(report: ExploreReport, groups: readonly FailureGroup[], failing: readonly SeedOutcome[]): string[] {
   const shard = report.shard === null ? '' : `, shard ${report.shard}`;
   const lines = [
     `${report.scenario}: ${report.seeds} seeds from ${report.from}${shard} on ${plural(report.workers, 'worker')}`,
-    `rate: ${report.seedsPerSecond} seeds/s (${report.seedSeconds} s for the seeds, worker start-up included)`,
+    `rate: ${report.seedsPerSecond} seeds/s (${report.seedSeconds} s for the seeds, worker start-up included; ${report.seedCpuSeconds} CPU-seconds)`,
   ];
   if (groups.length === 0) return [...lines, 'no failures'];
   lines.push(`${plural(report.failures.length, 'failing seed')}, ${plural(groups.length, 'distinct failure')} (shrunk in ${report.shrinkSeconds} s):`);
   for (const group of groups) {
     const shown = group.seeds.slice(0, 10).join(', ') + (group.seeds.length > 10 ? ', …' : '');
     lines.push(`  ${group.kinds.join(' + ')}: ${plural(group.seeds.length, 'seed')} (${shown})`);
-    const error = outcomes.find((o) => o.seed === group.seeds[0])?.error ?? null;
+    const error = failing.find((o) => o.seed === group.seeds[0])?.error ?? null;
     if (error !== null) lines.push(`    ${error.split('\n')[0]}`);
     const shrunk = group.shrunk;
     if (shrunk !== null) {
@@ -211,27 +220,30 @@ export async function exploreCommand(file: string, options: ExploreCommandOption
   const interactive = !options.json && process.stderr.isTTY === true;
 
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const pool = new ExplorePool(data, Math.max(1, Math.min(workerCount, seeds.length)));
   try {
-    const outcomes = await runSeeds(pool, seeds, interactive);
+    const failing = await runSeeds(pool, seeds, interactive);
     const seedSeconds = (performance.now() - started) / 1000;
-    const groups = groupFailures(outcomes, spec.name);
+    const cpu = process.cpuUsage(cpuAtStart);
+    const groups = groupFailures(failing, spec.name);
     const command = `sim explore ${file}${options.nemesis === undefined ? '' : ` --nemesis ${kinds.join(',')}`}`;
     if (groups.length > 0 && interactive) process.stderr.write(`shrinking ${plural(groups.length, 'distinct failure')} (at most ${SHRINK_RUN_BUDGET} runs each)…\n`);
     await shrinkGroups(pool, groups, command);
     const report: ExploreReport = {
       scenario: spec.name,
       seeds: seeds.length,
-      seedList: seeds,
+      seedRanges: seedRanges(seeds),
       from,
       shard: shard === null ? null : `${shard.index}/${shard.of}`,
       workers: pool.size,
       seedSeconds: round2(seedSeconds),
       seedsPerSecond: round2(seeds.length / Math.max(seedSeconds, 1e-9)),
+      seedCpuSeconds: round2((cpu.user + cpu.system) / 1e6),
       shrinkSeconds: round2((performance.now() - started) / 1000 - seedSeconds),
-      failures: failuresOf(outcomes, groups),
+      failures: failuresOf(failing, groups),
     };
-    const text = options.json ? JSON.stringify(report, null, 2) : textReport(report, groups, outcomes).join('\n');
+    const text = options.json ? JSON.stringify(report, null, 2) : textReport(report, groups, failing).join('\n');
     process.stdout.write(`${text}\n`);
     return exitCodeOf(groups);
   } finally {
@@ -239,21 +251,40 @@ export async function exploreCommand(file: string, options: ExploreCommandOption
   }
 }
 
-/** Runs every seed in guided chunks, ticking the progress bar as outcomes stream back; in seed order. */
+/**
+ * Runs every seed in guided chunks, ticking the progress bar as outcomes stream back; returns the
+ * failing outcomes in seed order (passing ones are only counted, so memory does not grow with N).
+ */
 async function runSeeds(pool: ExplorePool, seeds: readonly number[], interactive: boolean): Promise<SeedOutcome[]> {
   const progress = progressBar(seeds.length, interactive);
-  const bySeed = new Map<number, SeedOutcome>();
-  let failing = 0;
+  const returned = new Set<number>();
+  const failing = new Map<number, SeedOutcome>();
   const jobs = seedChunks(seeds, pool.size).map((chunk) => ({ task: { type: 'run' as const, seeds: chunk }, replies: chunk.length }));
   await pool
     .run(jobs, (reply) => {
       if (reply.type !== 'ran') return;
-      bySeed.set(reply.seed, reply);
-      if (reply.kinds.length > 0) failing++;
-      progress.tick(failing);
+      returned.add(reply.seed);
+      if (reply.kinds.length > 0) failing.set(reply.seed, reply);
+      progress.tick(failing.size);
     })
     .finally(() => progress.stop());
-  return seeds.map((seed) => bySeed.get(seed) as SeedOutcome);
+  if (returned.size !== seeds.length) throw new Error(`sim explore: ${seeds.length} seeds handed out but ${returned.size} distinct outcomes came back`);
+  return seeds.filter((seed) => failing.has(seed)).map((seed) => failing.get(seed) as SeedOutcome);
+}
+
+/** A sorted seed list as arithmetic runs (a shard is one run), so the report stays small for any N. */
+export function seedRanges(seeds: readonly number[]): SeedRange[] {
+  const ranges: SeedRange[] = [];
+  for (const seed of seeds) {
+    const last = ranges.at(-1);
+    if (last !== undefined && (last.count === 1 || seed - last.first === last.step * last.count)) {
+      if (last.count === 1) last.step = seed - last.first;
+      last.count++;
+    } else {
+      ranges.push({ first: seed, step: 1, count: 1 });
+    }
+  }
+  return ranges;
 }
 
 /** Shrinks the lowest seed of each group, one group per job, and writes its scenario file. */
