@@ -11,6 +11,9 @@
 // When the broker elected next had itself lost the offset before its election (a pre-KIP-101
 // follower truncating to its stale high watermark, FIDELITY A3), that truncation is the cause
 // and the story says so; later truncations of the other replicas only followed the new leader.
+// A divergent replica gets the elections of the two epochs at the divergent offset, the election
+// of the final leader's epoch, what happened to the replica's node, its truncations and its return
+// to the ISR, closing with how little it truncated when it followed the final leader (A4-A6).
 // A read of truncated data gets the truncation and the election before it. Other kinds get the
 // leadership, ISR, truncation and fault events of the partition within the finding's window
 // (from its first send, read or processing to its completion), a few of each kind.
@@ -167,15 +170,45 @@ function truncatedReadChain(finding: Finding, index: TraceIndex): IndexedEvent[]
   return unique(chain);
 }
 
+/**
+ * Why a replica diverged (FIDELITY A4-A6): the elections of the two epochs whose records now sit
+ * at the same offset, the election of the final leader's epoch (the one the replica followed
+ * without repairing its log), what kept the replica from hearing of epochs in between (faults
+ * on its node, its going down, its ZooKeeper session expiring), its own truncations, and the ISR
+ * change that took it back in.
+ */
 function divergenceChain(finding: Finding, index: TraceIndex): IndexedEvent[] {
   const events = index.events(finding.partition!);
+  const broker = finding.broker!;
+  const node = brokerNode(broker);
   const epochs = new Set([finding.leaderEpoch, finding.otherLeaderEpoch]);
   const chain: IndexedEvent[] = events.elections.filter((e) => epochs.has(e.leaderEpoch)).slice(0, EVENTS_PER_KIND).map((e) => ({ type: 'election' as const, ...e }));
-  const ofBroker = events.truncations.filter((e) => e.broker === finding.broker);
-  chain.push(...ofBroker.slice(-EVENTS_PER_KIND).map((e) => ({ type: 'truncation' as const, ...e })));
-  const node = brokerNode(finding.broker!);
-  chain.push(...index.nodeDowns.filter((d) => d.node === node).slice(-EVENTS_PER_KIND).map((d) => ({ type: 'node-down' as const, ...d })));
+  const current = lastAtOrBefore(events.elections, END_OF_TIME_US, (e) => e.leader >= 0);
+  if (current !== undefined) chain.push({ type: 'election', ...current });
+  const last = <E,>(list: readonly E[]): E[] => list.slice(-EVENTS_PER_KIND);
+  chain.push(...last(events.truncations.filter((e) => e.broker === broker)).map((e) => ({ type: 'truncation' as const, ...e })));
+  chain.push(...last(index.nodeDowns.filter((d) => d.node === node)).map((d) => ({ type: 'node-down' as const, ...d })));
+  chain.push(...last(index.faults.filter((f) => f.nodes.includes(node))).map((f) => ({ type: 'fault' as const, ...f })));
+  chain.push(...last(index.sessionExpiries.filter((s) => s.owner === node)).map((s) => ({ type: 'session-expiry' as const, ...s })));
+  const rejoined = lastAtOrBefore(events.isrChanges, END_OF_TIME_US, (e) => e.isr.includes(broker) && e.previousIsr !== null && !e.previousIsr.includes(broker));
+  if (rejoined !== undefined) chain.push({ type: 'isr-change', ...rejoined });
   return unique(chain);
+}
+
+/** How the divergent replica came through the final leader's epoch with its own record kept. */
+function divergenceClosing(finding: Finding, chain: readonly IndexedEvent[]): string {
+  // Only a replica in the final ISR has followed the final leader; one outside may still truncate.
+  if (finding.verdict !== 'invalid') return '';
+  const broker = finding.broker!;
+  const offset = finding.offsets[0]!;
+  const elections = chain.filter((event) => event.type === 'election' && event.leader >= 0);
+  const current = elections[elections.length - 1];
+  if (current?.type !== 'election' || current.leader === broker) return '';
+  const kept = `keeping its epoch ${finding.leaderEpoch} record at offset ${offset} where the leader holds one of epoch ${finding.otherLeaderEpoch}`;
+  const follows = `When broker ${broker} followed broker ${current.leader} in epoch ${current.leaderEpoch}`;
+  const truncation = chain.filter((event) => event.type === 'truncation' && event.broker === broker && event.t >= current.t).at(-1);
+  if (truncation?.type === 'truncation') return `${follows} it truncated only to offset ${truncation.toOffset}, ${kept}.`;
+  return `${follows} it truncated nothing, ${kept}.`;
 }
 
 /** What the partition last went through before a live invariant broke. */
@@ -219,6 +252,7 @@ function unique(events: IndexedEvent[]): IndexedEvent[] {
 }
 
 function closingWords(finding: Finding, chain: readonly IndexedEvent[]): string {
+  if (finding.kind === 'divergent-replica') return divergenceClosing(finding, chain);
   if (finding.kind !== 'lost-acked-write' || finding.verdict !== 'invalid') return '';
   const truncation = chain.find((event) => event.type === 'truncation');
   const elected = truncation?.type === 'truncation'

@@ -24,6 +24,8 @@
 // still in place proves that nothing below them changed.
 
 import type { PartitionName } from '../kafka/protocol.ts';
+import { isRecordsPayload } from './check-input.ts';
+import { formatRecords } from './verdict.ts';
 
 export type InvariantName = 'LeaderInIsr' | 'StrongIsr' | 'HwMonotonic' | 'OneLeaderPerEpoch' | 'EpochsGrow';
 
@@ -107,8 +109,11 @@ function sameBatch(a: CheckedBatch, b: CheckedBatch): boolean {
     a.leaderEpoch === b.leaderEpoch && samePayload(a.payload, b.payload));
 }
 
+/** A batch in a violation's words: its offsets, epoch, and the producer records it holds (p1#354). */
 function describe(batch: CheckedBatch): string {
-  return `[${batch.baseOffset}..${batch.lastOffset}] epoch ${batch.leaderEpoch} ${JSON.stringify(batch.payload)}`;
+  const payload = batch.payload;
+  const what = isRecordsPayload(payload) ? formatRecords(payload.producer, payload.firstRecord, payload.count) : JSON.stringify(payload);
+  return `[${batch.baseOffset}..${batch.lastOffset}] epoch ${batch.leaderEpoch} ${what}`;
 }
 
 export class InvariantMonitor {

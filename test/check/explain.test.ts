@@ -110,6 +110,26 @@ describe('explanations', () => {
     expect(text).toMatch(/Broker 2 had lost the acknowledged records to its truncation at 24\.000 s, before it was elected leader at 26\.100 s\.$/);
   });
 
+  it('A6: a divergent replica\'s story names its pause, the epoch it missed, the epoch it followed, and that it truncated nothing', () => {
+    // KAFKA-7164: broker 3 sleeps through epoch 1 (led by broker 2) and wakes to follow broker 1 again in epoch 2.
+    const trace: TraceEvent[] = [
+      a1Trace[0]!,
+      { i: 1, t: 10 * S, k: 'fault', fault: 0, kind: 'pause', target: 'broker 3', nodes: ['broker-3'] },
+      { i: 2, t: 16 * S, k: 'zk-session', op: 'expired', session: 9, owner: 'broker-3', zk: 'zk-1', zxid: '0x2' },
+      { i: 3, t: 16 * S + 6000, k: 'leader-election', controller: 4, controllerEpoch: 1, partition: P0, oldLeader: 1, newLeader: 2, leaderEpoch: 1, isr: [2], fromIsr: [1, 2, 3], kind: 'clean', reason: 'broker-failure' },
+      { i: 4, t: 24 * S, k: 'leader-election', controller: 4, controllerEpoch: 1, partition: P0, oldLeader: 2, newLeader: 1, leaderEpoch: 2, isr: [1], fromIsr: [2, 1], kind: 'clean', reason: 'broker-failure' },
+      { i: 5, t: 26 * S, k: 'isr-change', partition: P0, by: 'leader', broker: 1, kind: 'expand', leader: 1, leaderEpoch: 2, isr: [1, 3], oldIsr: [1], zkVersion: 4 },
+    ];
+    const finding: Finding = {
+      kind: 'divergent-replica', verdict: 'invalid', partition: P0, broker: 3, count: 1, offsets: [40, 2],
+      timeUs: -1, leaderEpoch: 0, otherLeaderEpoch: 1, evidence: [],
+    };
+    const { text, events } = explainFinding(finding, new TraceIndex(trace)).explanation;
+    expect(events).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(text).toMatch(/fault #0 \(pause\) hit broker 3.*session of broker-3 expired.*elected broker 2 leader of t\/0 in epoch 1.*elected broker 1 leader of t\/0 in epoch 2.*grew from \[1\] to \[1, 3\]/);
+    expect(text).toMatch(/When broker 3 followed broker 1 in epoch 2 it truncated nothing, keeping its epoch 0 record at offset 40 where the leader holds one of epoch 1\.$/);
+  });
+
   it('explains a read of truncated data with the truncation and the election before it', () => {
     const finding: Finding = {
       kind: 'read-truncated', verdict: 'invalid', partition: P0, group: 'g', member: 'c1', producer: 'p1', count: 3,

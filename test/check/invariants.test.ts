@@ -50,6 +50,18 @@ describe('StrongIsr', () => {
     expect(other[0]!.detail).toMatch(/member 2 has \[1\.\.1\] epoch 0 "x" where leader 1 has \[1\.\.1\] epoch 0 "b"/);
   });
 
+  it('names producer records in its detail as the history does (p1#7), not as raw payloads', () => {
+    const records = (firstRecord: number) => ({ kind: 'records', producer: 'p1', firstRecord, count: 1 });
+    const logOfRecords = (firsts: readonly number[]): PartitionLog<string> => {
+      const log = new PartitionLog<string>();
+      for (const first of firsts) appendTo(log, records(first) as unknown as string);
+      return log;
+    };
+    const leader = replica(1, logOfRecords([0, 1]), { role: 'leader', highWatermark: 2 });
+    const [violation] = new InvariantMonitor().observePartition(snapshot([leader, replica(2, logOfRecords([0, 7]))]));
+    expect(violation!.detail).toMatch(/member 2 has \[1\.\.1\] epoch 0 p1#7 where leader 1 has \[1\.\.1\] epoch 0 p1#1,/);
+  });
+
   it('ignores replicas outside the ISR and records at or above the HW', () => {
     const leader = replica(1, logOf(['a', 'b']), { role: 'leader', highWatermark: 1 });
     const monitor = new InvariantMonitor();
