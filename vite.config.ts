@@ -23,6 +23,7 @@ export default defineConfig({
           root,
           include: ['test/**/*.test.ts'],
           exclude: ['test/browser/**', 'node_modules/**'],
+          setupFiles: ['test/setup/fast-check.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

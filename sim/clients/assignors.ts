@@ -301,26 +301,29 @@ function sortedIds(ids: readonly string[]): string[] {
 }
 
 /**
- * CooperativeStickyAssignor.adjustAssignment: compute the sticky target, then drop from it every
- * partition another member still owns; its owner revokes it, rejoins, and the next round assigns it.
- * Partitions of members that left have no owner any more and are assigned at once.
+ * CooperativeStickyAssignor.adjustAssignment: compute the sticky target, then withhold every
+ * partition that this round both adds to some member (not among its owned) and revokes from some
+ * member (owned, not in its target): its owner revokes it, rejoins, and the next round assigns it.
+ * Partitions nobody owned (new ones, those of members that left) are assigned at once; a partition
+ * kept by one of several claimants stays with it.
  */
 function cooperativeRound(members: readonly GroupMember[], counts: ReadonlyMap<string, number>): CooperativeAssignment {
   const target = stickyAssign(members, counts);
-  const previousOwner = new Map<string, string>();
+  const added = new Set<string>();
+  const revokedAnywhere = new Set<string>();
   for (const member of members) {
-    for (const tp of member.owned ?? []) {
-      const name = topicPartitionName(tp);
-      if (!previousOwner.has(name)) previousOwner.set(name, member.memberId);
-    }
+    const owned = new Set((member.owned ?? []).map(topicPartitionName));
+    const mine = new Set((target.get(member.memberId) ?? []).map(topicPartitionName));
+    for (const name of mine) if (!owned.has(name)) added.add(name);
+    for (const name of owned) if (!mine.has(name)) revokedAnywhere.add(name);
   }
   const assignment: Assignment = new Map();
   const revoked = new Map<string, TopicPartition[]>();
   for (const member of members) {
-    const mine = target.get(member.memberId) ?? [];
-    const ownedElsewhere = (tp: TopicPartition): boolean =>
-      (previousOwner.get(topicPartitionName(tp)) ?? member.memberId) !== member.memberId;
-    const kept = mine.filter((tp) => !ownedElsewhere(tp));
+    const kept = (target.get(member.memberId) ?? []).filter((tp) => {
+      const name = topicPartitionName(tp);
+      return !(added.has(name) && revokedAnywhere.has(name));
+    });
     assignment.set(member.memberId, kept);
     const keptNames = new Set(kept.map(topicPartitionName));
     const lost = (member.owned ?? []).filter((tp) => !keptNames.has(topicPartitionName(tp)));

@@ -13,14 +13,20 @@
 // leader (Fetch, ListOffsets) or to the coordinator (the group requests). Every answer or failure
 // calls `onProgress`, which wakes the application thread if it waits in poll().
 //
-// Simplified: one connection per broker (Kafka opens a separate one to the coordinator), and no
-// reconnect backoff beyond retry.backoff.ms between the consumer's own retries.
+// A broker whose connection failed is blacked out for reconnect.backoff.ms, doubling per failure
+// up to reconnect.backoff.max.ms (connection-states.ts): the fetcher skips it and a request for
+// it fails at once with a disconnect, as ConsumerNetworkClient.checkDisconnects fails requests
+// queued for a node whose connection failed. Without this a consumer of a crashed leader would
+// retry its fetch as fast as the kernel answers with a reset.
+//
+// Simplified: one connection per broker (Kafka opens a separate one to the coordinator).
 
 import type { Rng } from '../core/rng.ts';
 import type { ActorContext, NodeId } from '../hw/actor.ts';
 import { NetworkClient, type RequestFailure } from '../kafka/network-client.ts';
 import { REQUEST_HEADER_BYTES, type MetadataResponse } from '../kafka/protocol.ts';
 import type { ConsumerSettings } from './consumer-config.ts';
+import { ConnectionStates } from './connection-states.ts';
 import { ProducerMetadata } from './producer-metadata.ts';
 
 export type { RequestFailure };
@@ -28,6 +34,7 @@ export type { RequestFailure };
 export class ConsumerClient {
   readonly network: NetworkClient;
   readonly metadata: ProducerMetadata;
+  private readonly connections: ConnectionStates;
 
   constructor(
     private readonly ctx: ActorContext,
@@ -41,6 +48,12 @@ export class ConsumerClient {
     this.network = new NetworkClient(ctx, () => undefined);
     this.metadata = new ProducerMetadata(settings.metadataMaxAgeUs, settings.retryBackoffUs, brokerNodeId);
     for (const topic of topics) this.metadata.addTopic(topic);
+    this.connections = new ConnectionStates(settings, rng.fork('reconnect'));
+  }
+
+  /** NetworkClient.isUnavailable: `node` is waiting out its reconnect backoff. */
+  isUnavailable(node: NodeId): boolean {
+    return this.connections.isBlackedOut(node, this.ctx.now);
   }
 
   /** Sends `request` (its correlationId from `correlationId()`); exactly one callback runs, then onProgress. */
@@ -52,20 +65,28 @@ export class ConsumerClient {
     onResponse: (response: Res) => void,
     onFailure: (failure: RequestFailure) => void,
   ): void {
+    const failed = (failure: RequestFailure): void => {
+      // The first failure at an instant is the connection's; the rest of its requests share it.
+      if (!this.isUnavailable(node)) this.connections.disconnected(node, this.ctx.now);
+      this.metadata.requestUpdate();
+      onFailure(failure);
+      this.onProgress();
+    };
+    if (this.isUnavailable(node)) {
+      this.ctx.setTimer(0, () => failed('disconnected'));
+      return;
+    }
     this.network.send<Res>(
       node,
       request,
       sizeBytes,
       timeoutMs,
       (response) => {
+        this.connections.connected(node);
         onResponse(response);
         this.onProgress();
       },
-      (failure) => {
-        this.metadata.requestUpdate();
-        onFailure(failure);
-        this.onProgress();
-      },
+      failed,
     );
   }
 
@@ -73,7 +94,7 @@ export class ConsumerClient {
     return this.network.correlationId();
   }
 
-  /** NetworkClient.leastLoadedNode: a known broker with the fewest requests in flight. */
+  /** NetworkClient.leastLoadedNode: a known broker not blacked out with the fewest requests in flight. */
   leastLoadedNode(): NodeId | undefined {
     const known = this.metadata.knownNodes;
     const candidates = known.length > 0 ? known : this.bootstrap;
@@ -83,6 +104,7 @@ export class ConsumerClient {
     let bestInFlight = Infinity;
     for (let i = 0; i < candidates.length; i++) {
       const node = candidates[(offset + i) % candidates.length] as NodeId;
+      if (this.isUnavailable(node)) continue;
       const inFlight = this.network.inFlightTo(node);
       if (inFlight < bestInFlight) [best, bestInFlight] = [node, inFlight];
     }

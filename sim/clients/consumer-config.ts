@@ -43,6 +43,8 @@ export interface ConsumerConfig {
   'partition.assignment.strategy': AssignmentStrategy[];
   'request.timeout.ms': number;
   'retry.backoff.ms': number;
+  'reconnect.backoff.ms': number;
+  'reconnect.backoff.max.ms': number;
   'default.api.timeout.ms': number;
 }
 
@@ -62,6 +64,8 @@ export const CONSUMER_DEFAULTS: Readonly<ConsumerConfig> = {
   'partition.assignment.strategy': ['range', 'cooperative-sticky'],
   'request.timeout.ms': 30_000,
   'retry.backoff.ms': 100,
+  'reconnect.backoff.ms': 50,
+  'reconnect.backoff.max.ms': 1000,
   'default.api.timeout.ms': 60_000,
 };
 
@@ -104,6 +108,8 @@ export interface ConsumerSettings {
   readonly requestTimeoutMs: number;
   readonly joinGroupTimeoutMs: number;
   readonly retryBackoffUs: number;
+  readonly reconnectBackoffUs: number;
+  readonly reconnectBackoffMaxUs: number;
   readonly defaultApiTimeoutUs: number;
   readonly metadataMaxAgeUs: number;
 }
@@ -143,6 +149,8 @@ export function consumerSettings(config: ConsumerConfig, clientId: string): Cons
     requestTimeoutMs: config['request.timeout.ms'],
     joinGroupTimeoutMs: Math.max(config['request.timeout.ms'], config['max.poll.interval.ms'] + JOIN_GROUP_TIMEOUT_LAPSE_MS),
     retryBackoffUs: msToUs(config['retry.backoff.ms']),
+    reconnectBackoffUs: msToUs(config['reconnect.backoff.ms']),
+    reconnectBackoffMaxUs: msToUs(config['reconnect.backoff.max.ms']),
     defaultApiTimeoutUs: msToUs(config['default.api.timeout.ms']),
     metadataMaxAgeUs: msToUs(METADATA_MAX_AGE_MS),
   };

@@ -1,6 +1,7 @@
 // The consumer's fetcher: org.apache.kafka.clients.consumer.internals.Fetcher (Kafka 3.x).
 //
-// - sendFetches: one FetchRequest in flight per leader broker, for the assigned partitions that
+// - sendFetches: one FetchRequest in flight per leader broker not waiting out its reconnect
+//   backoff (Fetcher.prepareFetchRequests skips a node that isUnavailable), for the assigned partitions that
 //   have a position and no data already buffered, each from its position, with the leader epoch
 //   of the metadata (KIP-320 fencing), fetch.min.bytes / fetch.max.wait.ms (the broker holds the
 //   request in its purgatory until that much is readable or the wait is over), fetch.max.bytes and
@@ -73,7 +74,7 @@ export class Fetcher {
     for (const partition of subscriptions.fetchable()) {
       if (this.hasBuffered(partition)) continue;
       const node = this.leaderNode(partition);
-      if (node === undefined || this.fetching.has(node)) continue;
+      if (node === undefined || this.fetching.has(node) || client.isUnavailable(node)) continue;
       const { topic, partition: index } = parsePartitionName(partition);
       const currentLeaderEpoch = client.metadata.topic(topic)?.leaderEpochs[index] ?? -1;
       const position = subscriptions.state(partition)?.position as number;

@@ -9,8 +9,14 @@
 // measured slower here, the latter by a cache miss per event at 10^5+ pending.)
 //
 // An event's id is its seq. Cancellation is lazy: the id goes into a set, and a cancelled event is
-// dropped when it reaches the top. Cancelling an event that already ran is harmless; the set is
-// swept of such ids when it outgrows the heap, so it stays bounded.
+// dropped when it reaches the top. Cancelling an event that already ran is harmless. When the
+// cancelled ids outnumber half the heap, the heap is compacted: cancelled entries are filtered out
+// and the rest re-heapified in O(n), and the set is emptied. This matters: most timeouts of a
+// Kafka cluster (request.timeout.ms, purgatory deadlines, poll timeouts) are set and cancelled
+// long before they are due; left in place, a 30 s timeout per request keeps the heap tens of
+// thousands of entries deep, every sift pays for it, and the garbage collector copies the
+// abandoned handlers into the old generation. Compaction is amortised O(1) per cancel and leaves
+// the (time, seq) order — and so every run — unchanged.
 
 import { MAX_PENDING_EVENTS } from './limits.ts';
 
@@ -46,6 +52,11 @@ export class EventQueue {
     return live;
   }
 
+  /** Entries held, cancelled ones included (what every sift pays for). */
+  get stored(): number {
+    return this.size;
+  }
+
   /** Schedules `handler(arg)` at `time`; returns its id for `cancel`. */
   push(time: number, handler: Handler, arg: unknown): number {
     if (this.size === this.heapTime.length) this.grow();
@@ -58,7 +69,7 @@ export class EventQueue {
   cancel(id: number): void {
     if (!(id >= 0 && id < this.nextSeq)) return;
     this.cancelled.add(id);
-    if (this.cancelled.size > MIN_SWEEP && this.cancelled.size > this.size) this.sweepCancelled();
+    if (this.cancelled.size > MIN_SWEEP && 2 * this.cancelled.size > this.size) this.compact();
   }
 
   /** Time of the earliest live event, or Infinity when none is pending. */
@@ -150,15 +161,59 @@ export class EventQueue {
     args[i] = arg;
   }
 
-  /** Forgets cancelled ids whose events already ran, keeping the set no larger than the heap. */
-  private sweepCancelled(): void {
-    const stillPending = new Set<number>();
+  /** Drops cancelled entries from the heap and restores the heap order (Floyd's bottom-up build). */
+  private compact(): void {
+    const times = this.heapTime;
+    const seqs = this.heapSeq;
+    const fns = this.heapFn;
+    const args = this.heapArg;
+    let kept = 0;
     for (let i = 0; i < this.size; i++) {
-      const seq = this.heapSeq[i] as number;
-      if (this.cancelled.has(seq)) stillPending.add(seq);
+      if (this.cancelled.has(seqs[i] as number)) continue;
+      times[kept] = times[i] as number;
+      seqs[kept] = seqs[i] as number;
+      fns[kept] = fns[i];
+      args[kept] = args[i];
+      kept++;
     }
+    for (let i = kept; i < this.size; i++) {
+      fns[i] = undefined;
+      args[i] = undefined;
+    }
+    this.size = kept;
     this.cancelled.clear();
-    for (const seq of stillPending) this.cancelled.add(seq);
+    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDownFrom(i);
+  }
+
+  /** Moves the entry at `start` down to its place in the subtree below it. */
+  private siftDownFrom(start: number): void {
+    const times = this.heapTime;
+    const seqs = this.heapSeq;
+    const fns = this.heapFn;
+    const args = this.heapArg;
+    const time = times[start] as number;
+    const seq = seqs[start] as number;
+    const fn = fns[start];
+    const arg = args[start];
+    const size = this.size;
+    let i = start;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= size) break;
+      const right = child + 1;
+      if (right < size && ((times[right] as number) < (times[child] as number) || ((times[right] as number) === (times[child] as number) && (seqs[right] as number) < (seqs[child] as number)))) child = right;
+      const childTime = times[child] as number;
+      if (time < childTime || (time === childTime && seq < (seqs[child] as number))) break;
+      times[i] = childTime;
+      seqs[i] = seqs[child] as number;
+      fns[i] = fns[child];
+      args[i] = args[child];
+      i = child;
+    }
+    times[i] = time;
+    seqs[i] = seq;
+    fns[i] = fn;
+    args[i] = arg;
   }
 
   private grow(): void {

@@ -186,6 +186,8 @@ export const CONSUMER_CONFIG = {
   },
   'request.timeout.ms': { type: 'duration-ms', default: 30000, min: 0, doc: 'Longest wait for one response.' },
   'retry.backoff.ms': { type: 'duration-ms', default: 100, min: 0, doc: 'Pause before retrying a failed request.' },
+  'reconnect.backoff.ms': { type: 'duration-ms', default: 50, min: 0, doc: 'First pause before reconnecting to a broker.' },
+  'reconnect.backoff.max.ms': { type: 'duration-ms', default: 1000, min: 0, doc: 'Longest pause between reconnect attempts (the backoff doubles up to it).' },
   'default.api.timeout.ms': { type: 'duration-ms', default: 60000, min: 0, doc: 'Timeout of blocking calls such as commitSync.' },
 } as const satisfies ConfigTable;
 

@@ -35,6 +35,22 @@ function expectEachPartitionOnce(assignment: Assignment, partitionsPerTopic: Rec
   expect(seen).toEqual(expected);
 }
 
+/**
+ * Cooperative rounds until no member revokes anything (each revoking member rejoins, as KIP-429
+ * has it), checking that no round gives a partition to two members; returns the settled round.
+ */
+function cooperativeUntilSettled(members: readonly GroupMember[], partitionsPerTopic: Record<string, number>): Assignment {
+  let current = members;
+  for (let round = 0; round < 5; round++) {
+    const { assignment, revoked } = assignCooperative(current, partitionsPerTopic);
+    const given = [...assignment.values()].flat().map(topicPartitionName);
+    expect(new Set(given).size).toBe(given.length);
+    if ([...revoked.values()].every((tps) => tps.length === 0)) return assignment;
+    current = current.map((m) => ({ ...m, owned: assignment.get(m.memberId) ?? [] }));
+  }
+  throw new Error('cooperative rebalancing did not settle within 5 rounds');
+}
+
 function expectBalanced(assignment: Assignment): void {
   const loads = counts(assignment);
   expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(1);
@@ -119,7 +135,7 @@ describe('every strategy', () => {
     );
   });
 
-  it('gives each partition to exactly one of its subscribers, whatever the subscriptions and claims', () => {
+  it('gives each partition to exactly one of its subscribers, whatever the subscriptions and claims (cooperative: once settled)', () => {
     const topics = ['a', 'b', 'c'];
     const claim = fc.record({ topic: fc.constantFrom(...topics, 'gone'), partition: fc.integer({ min: -1, max: 6 }) });
     const memberArbitrary = fc.record({
@@ -139,7 +155,7 @@ describe('every strategy', () => {
           );
           const result =
             strategy === 'cooperative-sticky'
-              ? cooperativeTwoPhase(members, partitionsPerTopic).second.assignment
+              ? cooperativeUntilSettled(members, partitionsPerTopic)
               : assign(strategy, members, partitionsPerTopic);
           expectEachPartitionOnce(result, partitionsPerTopic);
           for (const m of members) {
@@ -225,6 +241,21 @@ describe('cooperative-sticky assignor', () => {
     expect(names(first.revoked)).toEqual({ a: ['tp2', 'tp3'], b: [] });
     expect(names(second.assignment)).toEqual({ a: ['tp0', 'tp1'], b: ['tp2', 'tp3'] });
     expect(counts(second.revoked)).toEqual([0, 0]);
+  });
+
+  it('withholds only partitions that move this round: one kept by one of two claimants stays with it', () => {
+    // m2 claims c-0 without subscribing to c; m3 owns and keeps it (adjustAssignment: withheld =
+    // added somewhere ∩ revoked somewhere, and c-0 is added to nobody).
+    const members = [
+      member('m0', ['b', 'c']),
+      member('m1', ['c']),
+      member('m2', ['b'], [{ topic: 'c', partition: 0 }]),
+      member('m3', ['c'], [{ topic: 'c', partition: 0 }, { topic: 'c', partition: 1 }]),
+    ];
+    const { assignment, revoked } = assignCooperative(members, { b: 1, c: 3 });
+    expect(names(assignment).m3).toContain('cp0');
+    expect(names(revoked).m2).toEqual(['cp0']);
+    expectEachPartitionOnce(cooperativeUntilSettled(members, { b: 1, c: 3 }), { b: 1, c: 3 });
   });
 
   it('assigns at once the partitions of a member that left, since nobody owns them any more', () => {

@@ -66,6 +66,21 @@ describe('EventQueue', () => {
     expect(live).toBe(5_000);
   });
 
+  it('compacts cancelled timeouts out of the heap and still pops the rest in (time, seq) order', () => {
+    const queue = new EventQueue();
+    const handler = (): void => {};
+    const ids: number[] = [];
+    // Request timeouts: set far ahead, nearly all cancelled when the answer comes.
+    for (let i = 0; i < 20_000; i++) ids.push(queue.push(30_000_000 + ((i * 7919) % 1000), handler, i));
+    for (let i = 0; i < ids.length; i++) if (i % 10 !== 0) queue.cancel(ids[i] as number);
+    expect(queue.pending).toBe(2_000);
+    expect(queue.stored).toBeLessThanOrEqual(2 * 2_000 + 1_025);
+    const popped: number[] = [];
+    while (queue.pop() !== null) popped.push(queue.poppedArg as number);
+    const expected = Array.from({ length: 2_000 }, (_, k) => k * 10).sort((a, b) => ((a * 7919) % 1000) - ((b * 7919) % 1000) || a - b);
+    expect(popped).toEqual(expected);
+  });
+
   it('grows past its initial capacity without losing events', () => {
     const queue = new EventQueue(16);
     const handler = (): void => {};
