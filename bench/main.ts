@@ -1,13 +1,18 @@
 // `npm run bench`: a performance report (never a timed test). Prints tables; `--json` prints one
-// JSON object instead. `--quick` uses fewer repetitions for a fast look.
+// JSON object instead. `--quick` uses fewer repetitions for a fast look. The calibration section
+// (bench-* scenarios against FIDELITY §C) takes a couple of minutes: `--calibration` runs it
+// alone, `--no-calibration` skips it.
 
 import { benchKernel, type KernelRow } from './kernel.ts';
 import { benchNetwork, formatNetworkReport } from './network.ts';
 import { benchChecker, checkerLines } from './checker.ts';
+import { benchCalibration, calibrationLines, type CalibrationReport } from './calibration.ts';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const quick = args.has('--quick');
+const calibrationOnly = args.has('--calibration');
+const withCalibration = !args.has('--no-calibration');
 
 function formatRate(perSecond: number): string {
   return `${(perSecond / 1e6).toFixed(2)} M/s`;
@@ -55,5 +60,13 @@ function checkerReport(): ReturnType<typeof benchChecker> {
   return rows;
 }
 
-const report = { kernel: kernelReport(), network: networkReport(), checker: checkerReport() };
+function calibrationReport(): CalibrationReport {
+  const calibration = benchCalibration();
+  if (!json) console.log(`\n${calibrationLines(calibration).join('\n')}`);
+  return calibration;
+}
+
+const report = calibrationOnly
+  ? { calibration: calibrationReport() }
+  : { kernel: kernelReport(), network: networkReport(), checker: checkerReport(), ...(withCalibration ? { calibration: calibrationReport() } : {}) };
 if (json) console.log(JSON.stringify(report, null, 2));

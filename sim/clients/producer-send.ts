@@ -18,6 +18,9 @@
 // when it starts and appended when it ends. The chunk stays shorter than the Sender's work on
 // one request, so with linger.ms=0 batches still form as in Kafka — from the records appended
 // while the Sender is busy — rather than from whole chunks.
+// A chunk ends at a fractional microsecond but its completion runs at the next whole one; when the
+// thread goes straight on to the next chunk, that chunk is shortened by the difference, so a busy
+// thread loses no time to rounding (it would otherwise lose up to 1 µs per chunk, ~5 %).
 
 import { assert } from '../core/assert.ts';
 import type { Rng } from '../core/rng.ts';
@@ -78,6 +81,10 @@ export class ApplicationThread {
   private readonly pending: PendingSend[] = [];
   private backlog = 0;
   private busy = false;
+  /** When the running chunk's CPU work really ends (fractional µs). */
+  private chunkEndUs = 0;
+  /** How far past its real end the last chunk's completion ran; credited to a chunk that follows at once. */
+  private overrunUs = 0;
   private blocked: BlockedSend | null = null;
   private keyPartitions = new Int32Array(0);
   private keyPartitionsCount = 0;
@@ -138,9 +145,10 @@ export class ApplicationThread {
         continue;
       }
       const count = this.takeChunk();
-      if (count === 0) return;
+      if (count === 0) break;
       this.startChunk(count);
     }
+    if (!this.busy) this.overrunUs = 0;
   }
 
   private takeChunk(): number {
@@ -165,9 +173,13 @@ export class ApplicationThread {
     metrics.onSent(count);
     const costUs = count * this.perRecordUs();
     if (costUs <= 0) return;
+    const chargedUs = costUs - Math.min(this.overrunUs, costUs);
+    this.overrunUs = 0;
     this.busy = true;
-    ctx.compute(APPLICATION_POOL, costUs, () => {
+    this.chunkEndUs = ctx.now + chargedUs;
+    ctx.compute(APPLICATION_POOL, chargedUs, () => {
       this.busy = false;
+      this.overrunUs = ctx.now - this.chunkEndUs;
       this.pump();
     });
   }

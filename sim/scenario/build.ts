@@ -12,8 +12,9 @@
 // Brokers run under a process supervisor: a broker that exits after a fatal startup error is
 // started again a second later (Restart=on-failure), one that was shut down cleanly stays down.
 //
-// Simplified: every client process runs on its own machine in the first rack; the admin tool has
-// its own machine too, outside any fault target except `rack:`.
+// Simplified: every client process runs on its own machine in the first rack, of the cluster's
+// hardware (the first broker's profile: benchmarks run their clients on machines like the
+// brokers'); the admin tool has its own machine too, outside any fault target except `rack:`.
 
 import { createRng, type Rng } from '../core/rng.ts';
 import { Scheduler } from '../core/scheduler.ts';
@@ -150,7 +151,7 @@ export class Simulation {
       bootstrap: this.spec.cluster.brokers.map((b) => brokerNodeId(b.id)),
     });
     this.producers.set(name, producer);
-    this.world.addMachine({ id: producerNodeId(name), rack, actor: producer });
+    this.world.addMachine({ id: producerNodeId(name), rack, ...this.clientHardware(), actor: producer });
   }
 
   private addGroup(group: string, rack: string): void {
@@ -160,7 +161,13 @@ export class Simulation {
       exit: (node) => this.world.stop(node),
     });
     this.groups.set(group, members);
-    for (const member of members) this.world.addMachine({ id: member.nodeId, rack, actor: member });
+    for (const member of members) this.world.addMachine({ id: member.nodeId, rack, ...this.clientHardware(), actor: member });
+  }
+
+  /** The hardware of a client machine: the first broker's. */
+  private clientHardware(): { hardware?: string; overrides?: Record<string, number | string> } {
+    const first = this.spec.cluster.brokers[0];
+    return first === undefined ? {} : { hardware: first.hardware.profile, overrides: first.hardware.overrides };
   }
 
   /** Every group's history, as the checker reads it. */

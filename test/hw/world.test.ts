@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../sim/core/rng.ts';
 import { Scheduler } from '../../sim/core/scheduler.ts';
 import { Trace } from '../../sim/core/trace.ts';
+import { tcpPayloadBitsPerSecond } from '../../sim/hw/profiles.ts';
 import { World } from '../../sim/hw/world.ts';
 import { ScriptedActor, TEST_HARDWARE, at, buildWorld } from './harness.ts';
 
@@ -16,7 +17,7 @@ describe('the world', () => {
     expect(world.nodesInRack('r1')).toEqual(['broker-1', 'zk-1']);
     expect(world.machine('broker-1').disks).toHaveLength(6);
     expect(world.machine('broker-2').disks).toHaveLength(3);
-    expect(world.machine('zk-1').hardware.nicBitsPerSecond).toBe(10e9);
+    expect(world.machine('zk-1').hardware.nicBitsPerSecond).toBe(tcpPayloadBitsPerSecond(10e9));
     expect(world.machine('zk-1').state).toBe('stopped');
     expect(() => world.addMachine({ id: 'zk-1', rack: 'r1' })).toThrow(/added twice/);
     expect(() => world.start('zk-1')).toThrow(/has no actor/);
