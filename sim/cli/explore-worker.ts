@@ -100,10 +100,10 @@ export function sizeOf(spec: ScenarioSpec): ScenarioSize {
 }
 
 /** Shrinks a failing seed's scenario (explore-shrink.ts) and writes it as YAML under `header`. */
-export function shrinkSeed(spec: ScenarioSpec, seed: number, swarmKinds: readonly SwarmKind[], kinds: readonly string[], header: readonly string[], budget = SHRINK_RUN_BUDGET): ShrinkOutcome {
+export function shrinkSeed(spec: ScenarioSpec, seed: number, swarmKinds: readonly SwarmKind[], kinds: readonly string[], header: readonly string[]): ShrinkOutcome {
   const explored = seedScenario(spec, seed, swarmKinds);
   const bounds = { ownFaults: spec.faults.length, floorUs: defaultSwarmOptions(spec, swarmKinds).startUs };
-  const shrunk = shrinkScenario(explored, kinds, bounds, (candidate) => failureKinds(candidate).kinds, budget);
+  const shrunk = shrinkScenario(explored, kinds, bounds, (candidate) => failureKinds(candidate).kinds, SHRINK_RUN_BUDGET);
   return {
     type: 'shrunk',
     seed,

@@ -123,7 +123,7 @@ function groupFailures(failing: readonly SeedOutcome[], scenario: string): Failu
 function replayHeader(group: FailureGroup, file: string, command: string): string[] {
   return [
     `Found by \`${command}\`, seed ${group.seeds[0]}: ${group.kinds.join(', ')}.`,
-    'Shrunk by sim explore: the fewest, shortest, earliest faults that still fail the same way.',
+    'Shrunk by sim explore (fewer faults, brokers and partitions, a shorter run, a lower rate, shorter and earlier faults) while it fails the same way.',
     `Replay: npx sim run ${file.split('\\').join('/')}`,
   ];
 }
