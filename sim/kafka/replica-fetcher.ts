@@ -54,6 +54,8 @@ export function fetcherId(name: PartitionName, numFetchers: number): number {
 
 export class ReplicaFetcherManager {
   private readonly threads = new Map<string, ReplicaFetcherThread>();
+  /** The thread each partition is assigned to, so a move costs one lookup, not one per thread. */
+  private readonly threadOf = new Map<PartitionName, ReplicaFetcherThread>();
 
   constructor(
     private readonly ctx: ActorContext,
@@ -74,11 +76,13 @@ export class ReplicaFetcherManager {
       this.threads.set(key, thread);
     }
     thread.add(partition);
+    this.threadOf.set(partition.name, thread);
   }
 
   /** removeFetcherForPartitions. */
   remove(name: PartitionName): void {
-    for (const thread of this.threads.values()) thread.remove(name);
+    this.threadOf.get(name)?.remove(name);
+    this.threadOf.delete(name);
   }
 
   /** Partitions currently assigned to a fetcher, by leader. */
