@@ -26,7 +26,7 @@ import { checkDivergence } from './divergence.ts';
 import { explainFinding } from './explain.ts';
 import type { GroupTotals } from './group-processing.ts';
 import { scanCommittedLog, RecordPresence } from './log-scan.ts';
-import { checkProducedRanges, FindingTimer } from './lost-writes.ts';
+import { checkProducedRanges, FindingTimer, type ProducedTotals } from './lost-writes.ts';
 import { TraceIndex } from './trace-index.ts';
 import {
   ANOMALY_KINDS,
@@ -55,6 +55,18 @@ export interface AnomalyCounts {
   readonly invariantViolations: number;
 }
 
+/** One producer's proven anomalies and assumed writes, for the summary's producers[] (DESIGN §12). */
+export interface ProducerTotals {
+  readonly producer: string;
+  readonly lostAckedWrites: number;
+  /** Records completed without an offset (acks=0): assumed written. */
+  readonly assumed: number;
+  /** Assumed records the log moved on without (lost-writes.ts). */
+  readonly lostAssumedWrites: number;
+  readonly duplicates: number;
+  readonly reordered: number;
+}
+
 export interface CheckStats {
   readonly partitions: number;
   readonly committedRecords: number;
@@ -69,6 +81,8 @@ export interface CheckReport {
   readonly anomalies: AnomalyCounts;
   /** Per group, for the summary's groups[] (DESIGN §12). */
   readonly groups: readonly GroupTotals[];
+  /** Per producer, in the input's order. */
+  readonly producers: readonly ProducerTotals[];
   /** Records processed and processed again, over all groups (the summary's consumed{}). */
   readonly consumed: { readonly records: number; readonly duplicates: number };
   /** Listed anomalies, explained, by kind then time. */
@@ -83,7 +97,7 @@ export function checkRun(input: CheckInput, options: CheckOptions = {}): CheckRe
     const log = CommittedLog.of(state);
     if (log !== undefined) logs.set(state.partition, log);
   }
-  const produced = checkProducers(input, logs, sink);
+  const { assumed, ...produced } = checkProducers(input, logs, sink);
   if (input.partitions.some((state) => state.replicas.length > 1)) {
     sink.ran('divergent-replica');
     for (const state of input.partitions) {
@@ -110,6 +124,14 @@ export function checkRun(input: CheckInput, options: CheckOptions = {}): CheckRe
       invariantViolations: sink.count('invariant-violation'),
     },
     groups,
+    producers: input.producers.map(({ producer }) => ({
+      producer,
+      lostAckedWrites: sink.countFor('lost-acked-write', producer),
+      assumed: assumed.get(producer)?.assumed ?? 0,
+      lostAssumedWrites: assumed.get(producer)?.missing ?? 0,
+      duplicates: sink.countFor('duplicate', producer),
+      reordered: sink.countFor('reordered', producer),
+    })),
     consumed: {
       records: groups.reduce((sum, group) => sum + group.processed, 0),
       duplicates: groups.reduce((sum, group) => sum + group.duplicates, 0),
@@ -120,7 +142,11 @@ export function checkRun(input: CheckInput, options: CheckOptions = {}): CheckRe
 }
 
 /** Log scans, then one pass over the ranges; duplicate and reordered findings wait for their times. */
-function checkProducers(input: CheckInput, logs: ReadonlyMap<PartitionName, CommittedLog>, sink: FindingSink): Omit<CheckStats, 'partitions'> {
+function checkProducers(
+  input: CheckInput,
+  logs: ReadonlyMap<PartitionName, CommittedLog>,
+  sink: FindingSink,
+): Omit<CheckStats, 'partitions'> & { assumed: ProducedTotals['assumed'] } {
   const presence = new RecordPresence();
   const waiting: Finding[] = [];
   const waitingPerKind = new Map<AnomalyKind, number>();
@@ -143,7 +169,13 @@ function checkProducers(input: CheckInput, logs: ReadonlyMap<PartitionName, Comm
   const timer = new FindingTimer(waiting);
   const totals = checkProducedRanges(input.producers, logs, presence, (finding) => sink.add(finding), timer);
   for (const finding of timer.completed()) sink.add(finding);
-  return { committedRecords, producedRanges: totals.ranges, producedRecords: totals.records, acknowledgedRecords: totals.acknowledged };
+  return {
+    committedRecords,
+    producedRanges: totals.ranges,
+    producedRecords: totals.records,
+    acknowledgedRecords: totals.acknowledged,
+    assumed: totals.assumed,
+  };
 }
 
 function checkConsumers(input: CheckInput, logs: ReadonlyMap<PartitionName, CommittedLog>, sink: FindingSink): GroupTotals[] {

@@ -11,9 +11,18 @@
 // - failed-write-present: a record of a `fail` range has a committed copy. The producer was told
 //   the write definitely did not happen, and it did (Jepsen's G1a, an aborted read, seen in the log).
 //
-// `ok` without acknowledgement (acks=0) promises nothing and is never lost; `info` and `pending`
-// records may or may not have happened and are never counted as lost. Duplicates of them in the
-// log are still duplicates (log-scan.ts), because there the log itself is the proof.
+// `ok` without acknowledgement (acks=0) promises nothing and is never a lost-acked-write; `info`
+// and `pending` records may or may not have happened and are never counted as lost. Duplicates of
+// them in the log are still duplicates (log-scan.ts), because there the log itself is the proof.
+//
+// Sends that completed without an offset are still tallied per producer, as figures a reader
+// compares with acks=1 and acks=all (FIDELITY A2). They are *assumed* written: with acks=0
+// KafkaProducer completes a send once it is written to the socket (offset −1) and no answer ever
+// comes; an idempotent retry the broker recognised as a duplicate (DUPLICATE_SEQUENCE_NUMBER) also
+// completes without an offset. An assumed record is *missing* when it has no committed copy, no
+// copy above the HW, its partition is decided at the end, and a record the producer sent to that
+// partition later is committed: the log moved on without it. (Without that last condition a record
+// still on the wire when the run stops would count as missing.)
 //
 // The same pass gives the duplicate and reordered findings their times: the ranges that sent the
 // records (first send, completion, attempts), which the explanations search the trace around.
@@ -28,6 +37,13 @@ export interface ProducedTotals {
   ranges: number;
   records: number;
   acknowledged: number;
+  /** Per producer: records completed without an offset (assumed written), and those missing. */
+  assumed: Map<string, AssumedWrites>;
+}
+
+export interface AssumedWrites {
+  assumed: number;
+  missing: number;
 }
 
 /** Checks every range of every producer; findings go to `emit`, timings to `timer`. */
@@ -38,9 +54,12 @@ export function checkProducedRanges(
   emit: (finding: Finding) => void,
   timer: FindingTimer,
 ): ProducedTotals {
-  const totals: ProducedTotals = { ranges: 0, records: 0, acknowledged: 0 };
+  const totals: ProducedTotals = { ranges: 0, records: 0, acknowledged: 0, assumed: new Map() };
   const runs = new RunMerger(emit);
+  const lastCommitted = new LastCommittedRecord();
   for (const history of producers) {
+    const assumed: AssumedWrites = { assumed: 0, missing: 0 };
+    totals.assumed.set(history.producer, assumed);
     for (const range of history.ranges) {
       totals.ranges++;
       totals.records += range.count;
@@ -49,6 +68,9 @@ export function checkProducedRanges(
       if (range.outcome === 'ok' && range.baseOffset >= 0) {
         totals.acknowledged += range.count;
         checkAcknowledged(history.producer, range, logs.get(range.partition), table, runs);
+      } else if (range.outcome === 'ok') {
+        assumed.assumed += range.count;
+        assumed.missing += missingAssumed(range, logs.get(range.partition), table, lastCommitted.of(table));
       } else if (range.outcome === 'fail' && table !== undefined) {
         checkFailed(history.producer, range, table, runs);
       }
@@ -56,6 +78,32 @@ export function checkProducedRanges(
   }
   runs.closeAll();
   return totals;
+}
+
+/** Records of an assumed range (ok, no offset) that the log moved on without (see the header). */
+function missingAssumed(range: ProducedRange, log: CommittedLog | undefined, table: Uint8Array | undefined, lastCommitted: number): number {
+  if (log === undefined || !log.decided || table === undefined) return 0;
+  let missing = 0;
+  const end = Math.min(range.firstRecord + range.count, lastCommitted);
+  for (let record = range.firstRecord; record < end; record++) {
+    if (table[record] === 0) missing++;
+  }
+  return missing;
+}
+
+/** The highest record index with a committed copy in each presence table, found once per table. */
+class LastCommittedRecord {
+  private readonly known = new Map<Uint8Array, number>();
+
+  of(table: Uint8Array | undefined): number {
+    if (table === undefined) return -1;
+    let last = this.known.get(table);
+    if (last !== undefined) return last;
+    last = table.length - 1;
+    while (last >= 0 && (table[last]! & COMMITTED_COPIES_MASK) === 0) last--;
+    this.known.set(table, last);
+    return last;
+  }
 }
 
 function checkAcknowledged(producer: string, range: ProducedRange, log: CommittedLog | undefined, table: Uint8Array | undefined, runs: RunMerger): void {

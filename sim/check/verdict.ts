@@ -111,6 +111,8 @@ interface KindTally {
 export class FindingSink {
   private readonly tallies = new Map<AnomalyKind, KindTally>();
   private readonly listed: Finding[] = [];
+  /** Proven counts per producer and kind, for the summary's producers[] (DESIGN §12). */
+  private readonly producerCounts = new Map<string, Map<AnomalyKind, number>>();
 
   constructor(private readonly listLimitPerKind = DEFAULT_LIST_LIMIT_PER_KIND) {}
 
@@ -126,8 +128,7 @@ export class FindingSink {
       this.tally(finding);
       return;
     }
-    if (finding.verdict === 'invalid') tally.count += finding.count;
-    else tally.unknownCount += finding.count;
+    this.addToTally(tally, finding);
     tally.listed++;
     this.listed.push(finding);
   }
@@ -136,8 +137,7 @@ export class FindingSink {
   tally(finding: Finding): void {
     this.ran(finding.kind);
     const tally = this.tallies.get(finding.kind)!;
-    if (finding.verdict === 'invalid') tally.count += finding.count;
-    else tally.unknownCount += finding.count;
+    this.addToTally(tally, finding);
     tally.omitted++;
   }
 
@@ -159,8 +159,25 @@ export class FindingSink {
     return this.tallies.get(kind)?.count ?? 0;
   }
 
+  /** Proven records or instances of `kind` that belong to `producer`. */
+  countFor(kind: AnomalyKind, producer: string): number {
+    return this.producerCounts.get(producer)?.get(kind) ?? 0;
+  }
+
   findings(): readonly Finding[] {
     return this.listed;
+  }
+
+  private addToTally(tally: KindTally, finding: Finding): void {
+    if (finding.verdict !== 'invalid') {
+      tally.unknownCount += finding.count;
+      return;
+    }
+    tally.count += finding.count;
+    if (finding.producer === undefined) return;
+    let kinds = this.producerCounts.get(finding.producer);
+    if (kinds === undefined) this.producerCounts.set(finding.producer, (kinds = new Map()));
+    kinds.set(finding.kind, (kinds.get(finding.kind) ?? 0) + finding.count);
   }
 }
 

@@ -156,6 +156,9 @@ export class Sender {
     }
     this.expireBatches(nowUs);
     this.transmitAfterCpu(pending);
+    // Kafka's Sender polls with timeout 0 after draining: the batch behind a drained one (opened
+    // while it filled) is checked at once, not when the next response happens to arrive.
+    if (pending.length > 0) return 0;
     const expiryUs = Math.min(accumulator.nextExpiryUs(), this.inFlight.nextExpiryUs(this.settings.deliveryTimeoutUs));
     return Math.min(ready.nextReadyCheckDelayUs, notReadyWaitUs, expiryUs - nowUs);
   }
@@ -164,7 +167,7 @@ export class Sender {
     const { network, producer } = this.parts;
     const byCorrelation = new Map<number, ProducerBatch>();
     const expectResponse = this.settings.acks !== 0;
-    const messages = batches.map((batch): OutgoingMessage => {
+    const messages = batches.map((batch, part): OutgoingMessage => {
       const correlationId = network.correlationId();
       byCorrelation.set(correlationId, batch);
       const message: ProduceRequest = {
@@ -173,6 +176,8 @@ export class Sender {
         acks: this.settings.acks,
         timeoutMs: this.settings.requestTimeoutMs,
         partition: batch.partition,
+        part,
+        parts: batches.length,
         batch: {
           baseOffset: -1,
           recordCount: batch.recordCount,
@@ -198,6 +203,11 @@ export class Sender {
           if (request.outstanding.has(correlationId) || !failure.transmitted) this.handleRequestFailure(batch, failure);
         }
         this.wakeup();
+      },
+      // acks=0: the batch is complete once written (KafkaProducer reports offset -1).
+      onWritten: (deferred) => {
+        for (const batch of batches) if (!batch.done) this.completeBatch(batch, -1, -1);
+        if (deferred) this.wakeup();
       },
     });
     return { request, messages, batches };
@@ -225,14 +235,12 @@ export class Sender {
   private transmit(pending: PendingProduce[]): void {
     const { history, network } = this.parts;
     for (const produce of pending) {
-      if (!network.transmit(produce.request, produce.messages)) continue;
+      if (produce.request.done) continue;
       for (const batch of produce.batches) {
         if (!batch.done) history.markSent(batch.rangeId, this.ctx.now, batch.sizeBytes);
       }
       this.traceRequest(produce);
-      // acks=0: the batch is complete once written (KafkaProducer reports offset -1).
-      if (produce.request.expectResponse) continue;
-      for (const batch of produce.batches) if (!batch.done) this.completeBatch(batch, -1, -1);
+      network.transmit(produce.request, produce.messages);
     }
   }
 

@@ -29,8 +29,11 @@ export interface RunFacts {
   controllerChanges: number;
   isrShrinks: number;
   isrExpands: number;
-  partitions: PartitionFigures[];
+  partitions: PartitionTimeline[];
 }
+
+/** The per-partition figures the trace gives (the final logs add the rest, in the run pipeline). */
+export type PartitionTimeline = Pick<PartitionFigures, 'partition' | 'leaderChanges' | 'offlineMs' | 'maxUnavailableMs'>;
 
 const BROKER_NODE = /^broker-(\d+)$/;
 

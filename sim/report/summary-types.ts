@@ -9,6 +9,39 @@ export interface PartitionFigures {
   offlineMs: number;
   /** The longest single window without a leader. */
   maxUnavailableMs: number;
+  /** The log start offset of the leader's log at the end (of a replica's while offline): retention deleted what lies below. */
+  logStartOffset: number;
+  /** Age at the end of the oldest batch still in that log (its newest record's timestamp); 0 when empty. */
+  oldestRecordAgeMs: number;
+}
+
+/**
+ * One producer's outcome. What "written" means depends on `acks`: with acks=1 or all the broker
+ * acknowledges a send with its offset (`acked`); with acks=0 no answer ever comes, and
+ * KafkaProducer completes the send as soon as it is written to the socket (offset −1), so the
+ * application *assumes* it was written (`assumed`). Losses are counted against each promise.
+ */
+export interface ProducerFigures {
+  producer: string;
+  /** The producer's acks setting at the end of the run: "0", "1" or "all". */
+  acks: string;
+  /** enable.idempotence as in effect (KafkaProducer turns a default one off for acks ≠ all). */
+  idempotent: boolean;
+  sent: number;
+  /** Records a broker acknowledged with an offset. */
+  acked: number;
+  /** Records completed without an offset: every acks=0 send, and duplicates the broker recognised. */
+  assumed: number;
+  failed: number;
+  unknown: number;
+  /** Acknowledged records not in the committed log. */
+  lostAckedWrites: number;
+  /** Assumed records not in the committed log although a later record of the producer is. */
+  lostAssumedWrites: number;
+  duplicates: number;
+  reordered: number;
+  /** Send-to-completion latency of its completed records (acks=0: until written to the socket). */
+  latencyMs: { p50: number; p99: number; max: number };
 }
 
 export interface GroupFigures {
@@ -56,6 +89,7 @@ export interface RunSummary {
   isrShrinks: number;
   isrExpands: number;
   groups: GroupFigures[];
+  producers: ProducerFigures[];
   expectations: ExpectationResult[];
   ok: boolean;
 }

@@ -2,18 +2,20 @@
 //
 // A key is a summary figure by its dotted path (`anomalies.lostAckedWrites`,
 // `throughput.producedRecordsPerSec`), or a shorthand: the anomaly names alone
-// (`lostAckedWrites`), and the per-partition and per-group figures by their own names
-// (`maxUnavailableMs`, alias `maxUnavailability`; `rebalances`). A value is a number (must
-// equal) or bounds `{atLeast, atMost, below, above}`; per-partition and per-group figures also
-// take `partition: TOPIC/P` (or just TOPIC) or `group: NAME` (omitted: every one), and a list of
-// such maps. Figures in milliseconds also accept durations ("25s"). The wall-clock figure
-// `wallMs` is left out on purpose: it differs between runs, and expectations must not.
+// (`lostAckedWrites`), and the per-partition, per-group and per-producer figures by their own
+// names where the name is not taken (`maxUnavailableMs`, alias `maxUnavailability`; `rebalances`;
+// `lostAssumedWrites`, while `producers.lostAckedWrites` needs its path). A value is a number
+// (must equal) or bounds `{atLeast, atMost, below, above}`; per-partition, per-group and
+// per-producer figures also take `partition: TOPIC/P` (or just TOPIC), `group: NAME` or
+// `producer: NAME` (omitted: every one), and a list of such maps. Figures in milliseconds also
+// accept durations ("25s"). The wall-clock figure `wallMs` is left out on purpose: it differs
+// between runs, and expectations must not.
 
 import { z } from 'zod';
 import { DurationError, parseDuration, US_PER_MS } from '../core/time.ts';
 import { addIssue } from './fields.ts';
 
-export type FigureScope = 'cluster' | 'partition' | 'group';
+export type FigureScope = 'cluster' | 'partition' | 'group' | 'producer';
 
 export interface FigureInfo {
   readonly figure: string;
@@ -25,6 +27,7 @@ export interface FigureInfo {
 const cluster = (figure: string, doc: string, ms = false): FigureInfo => ({ figure, scope: 'cluster', ms, doc });
 const partition = (name: string, doc: string, ms = false): FigureInfo => ({ figure: `partitions.${name}`, scope: 'partition', ms, doc });
 const group = (name: string, doc: string, ms = false): FigureInfo => ({ figure: `groups.${name}`, scope: 'group', ms, doc });
+const producer = (name: string, doc: string, ms = false): FigureInfo => ({ figure: `producers.${name}`, scope: 'producer', ms, doc });
 
 const ANOMALIES: Record<string, string> = {
   lostAckedWrites: 'Acknowledged writes no consumer or replica can read any more.',
@@ -33,6 +36,22 @@ const ANOMALIES: Record<string, string> = {
   divergentReplicas: 'Replicas that disagree below their high watermark at the end.',
   invariantViolations: 'Live invariant violations (LeaderInIsr, StrongIsr, monotonic HW and epochs).',
 };
+
+/** Per-producer figures (the summary's producers[]): what each acks setting promised and lost. */
+const PER_PRODUCER: readonly [string, string, boolean][] = [
+  ['sent', 'Records a producer sent.', false],
+  ['acked', 'Records a broker acknowledged with an offset (none with acks=0).', false],
+  ['assumed', 'Records completed without an offset: with acks=0 every send, complete once written to the socket.', false],
+  ['failed', 'Records that definitely failed.', false],
+  ['unknown', 'Records whose outcome is unknown.', false],
+  ['lostAckedWrites', 'Acknowledged records of a producer missing from the committed log.', false],
+  ['lostAssumedWrites', 'Assumed (acks=0) records missing from the committed log although a later one of the producer is there.', false],
+  ['duplicates', 'Records of a producer written more than once to a partition.', false],
+  ['reordered', 'Records of a producer out of send order within a partition.', false],
+  ['latencyMs.p50', "Median send-to-completion latency of a producer's completed records.", true],
+  ['latencyMs.p99', "99th percentile send-to-completion latency of a producer's completed records.", true],
+  ['latencyMs.max', "Largest send-to-completion latency of a producer's completed records.", true],
+];
 
 function buildFigures(): Record<string, FigureInfo> {
   const figures: Record<string, FigureInfo> = {
@@ -64,6 +83,8 @@ function buildFigures(): Record<string, FigureInfo> {
     ['leaderChanges', 'Leader changes of a partition.', false],
     ['offlineMs', 'Total time a partition had no leader.', true],
     ['maxUnavailableMs', 'Longest time a partition could not take acks=all writes.', true],
+    ['logStartOffset', "The log start offset of a partition's leader at the end: retention deleted the offsets below.", false],
+    ['oldestRecordAgeMs', "Age at the end of the oldest batch still in the leader's log.", true],
   ];
   for (const [name, doc, ms] of perPartition) {
     figures[`partitions.${name}`] = partition(name, doc, ms);
@@ -83,6 +104,10 @@ function buildFigures(): Record<string, FigureInfo> {
   for (const [name, doc, ms] of perGroup) {
     figures[`groups.${name}`] = group(name, doc, ms);
     if (!(name in figures)) figures[name] = group(name, doc, ms);
+  }
+  for (const [name, doc, ms] of PER_PRODUCER) {
+    figures[`producers.${name}`] = producer(name, doc, ms);
+    if (!(name in figures)) figures[name] = producer(name, doc, ms);
   }
   return figures;
 }
@@ -120,7 +145,9 @@ function boundsSchema(scope: FigureScope, ms: boolean) {
       ? { partition: z.string().min(1).max(300).optional().meta({ description: 'TOPIC/P, or TOPIC for all its partitions; omitted: every partition.' }) }
       : scope === 'group'
         ? { group: z.string().min(1).max(300).optional().meta({ description: 'A group; omitted: every group.' }) }
-        : {};
+        : scope === 'producer'
+          ? { producer: z.string().min(1).max(300).optional().meta({ description: 'A producer by name; omitted: every producer.' }) }
+          : {};
   const id = `${scope}Bounds${ms ? 'Ms' : ''}`;
   return z.strictObject({ ...scopeKey, ...boundsShape(ms) }).meta({ id, description: 'Bounds the figure must meet.' });
 }
@@ -155,6 +182,7 @@ export const expectSchema = z
 export interface ParsedBounds {
   partition?: string;
   group?: string;
+  producer?: string;
   equals?: number;
   atLeast?: number;
   atMost?: number;

@@ -1,7 +1,8 @@
 // Checking a scenario's `expect:` block against a run's summary (DESIGN §12). Each expectation
-// names a figure by dotted path; per-partition and per-group figures are checked for every entry
-// in scope (`partition: orders/0`, a whole topic, or all), and the expectation holds only if every
-// one does. The detail says which value broke which bound, so a failure needs no digging.
+// names a figure by dotted path; per-partition, per-group and per-producer figures are checked for
+// every entry in scope (`partition: orders/0`, a whole topic, or all; likewise `group:` and
+// `producer:`), and the expectation holds only if every one does. The detail says which value
+// broke which bound, so a failure needs no digging.
 
 import type { ExpectationResult, RunSummary } from '../report/summary-types.ts';
 import type { ExpectationSpec } from './spec.ts';
@@ -54,6 +55,13 @@ function samplesFor(e: ExpectationSpec, summary: RunSummary): Sample[] {
       .map((p) => ({ where: p.partition, value: numberAt(p, field) }))
       .filter((s): s is Sample => Number.isFinite(s.value));
   }
+  if (e.scope.kind === 'producer') {
+    const { producer } = e.scope;
+    return summary.producers
+      .filter((p) => producer === null || p.producer === producer)
+      .map((p) => ({ where: p.producer, value: numberAt(p, field) }))
+      .filter((s): s is Sample => Number.isFinite(s.value));
+  }
   if (e.scope.kind === 'group') {
     const { group } = e.scope;
     return summary.groups
@@ -91,5 +99,6 @@ function describeScope(e: ExpectationSpec): string {
     return e.scope.partition === null ? `every partition of ${e.scope.topic}` : `${e.scope.topic}/${e.scope.partition}`;
   }
   if (e.scope.kind === 'group') return e.scope.group === null ? 'every group' : `group ${e.scope.group}`;
+  if (e.scope.kind === 'producer') return e.scope.producer === null ? 'every producer' : `producer ${e.scope.producer}`;
   return 'the cluster';
 }

@@ -3,18 +3,19 @@
 // A bare number means "equals". A bounds map must give at least one bound, and its bounds must
 // leave some value possible (atLeast 5 with atMost 3 can never hold, which is a scenario bug,
 // not a simulator verdict). `partition:` must name a defined topic (and partition); `group:` a
-// defined consumer group.
+// defined consumer group; `producer:` a defined producer.
 
 import { FIGURES } from './expect-schema.ts';
 import type { FigureInfo, ParsedBounds, ParsedExpectValue } from './expect-schema.ts';
 import type { Known } from './resolve.ts';
-import type { ConsumerSpec, ExpectationScope, ExpectationSpec } from './spec.ts';
+import type { ConsumerSpec, ExpectationScope, ExpectationSpec, ProducerSpec } from './spec.ts';
 import type { ParsedScenario } from './schema.ts';
 import type { Path, Problem } from './problem.ts';
 import { didYouMean, listOf } from './suggest.ts';
 
 export interface ExpectContext extends Known {
   readonly consumers: readonly ConsumerSpec[];
+  readonly producers: readonly ProducerSpec[];
 }
 
 const BOUNDS = ['equals', 'atLeast', 'atMost', 'below', 'above'] as const;
@@ -45,6 +46,7 @@ export function resolveExpectations(parsed: ParsedScenario, context: ExpectConte
 function wholeScope(info: FigureInfo): ExpectationScope {
   if (info.scope === 'partition') return { kind: 'partition', topic: null, partition: null };
   if (info.scope === 'group') return { kind: 'group', group: null };
+  if (info.scope === 'producer') return { kind: 'producer', producer: null };
   return { kind: 'cluster' };
 }
 
@@ -94,6 +96,7 @@ function resolveScope(info: FigureInfo, bounds: ParsedBounds, path: Path, contex
     }
     return { kind: 'group', group: bounds.group ?? null };
   }
+  if (info.scope === 'producer') return producerScope(bounds, path, context, problems);
   if (info.scope === 'cluster') return { kind: 'cluster' };
   if (bounds.partition === undefined) return { kind: 'partition', topic: null, partition: null };
   const text = bounds.partition;
@@ -117,4 +120,16 @@ function resolveScope(info: FigureInfo, bounds: ParsedBounds, path: Path, contex
     });
   }
   return { kind: 'partition', topic: topicName, partition: index === null ? null : Number(index) };
+}
+
+function producerScope(bounds: ParsedBounds, path: Path, context: ExpectContext, problems: Problem[]): ExpectationScope {
+  const names = context.producers.map((producer) => producer.name);
+  if (bounds.producer !== undefined && !names.includes(bounds.producer)) {
+    problems.push({
+      path: [...path, 'producer'],
+      message: `producer \`${bounds.producer}\` does not exist (producers: ${names.length === 0 ? 'none' : listOf(names)})`,
+      hint: didYouMean(bounds.producer, names),
+    });
+  }
+  return { kind: 'producer', producer: bounds.producer ?? null };
 }

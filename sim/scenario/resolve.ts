@@ -41,7 +41,7 @@ export function resolveScenario(parsed: ParsedScenario, fileName: string, writte
   const producers = resolveProducers(parsed, known, problems);
   const consumers = resolveConsumers(parsed, known, problems);
   const faults = resolveFaults(parsed, { ...known, producers, consumers }, problems);
-  const expect = resolveExpectations(parsed, { ...known, consumers }, writtenExpectKeys, problems);
+  const expect = resolveExpectations(parsed, { ...known, consumers, producers }, writtenExpectKeys, problems);
   if (problems.length > 0) return { ok: false, problems };
   const name = parsed.name ?? baseName(fileName);
   const spec: ScenarioSpec = {

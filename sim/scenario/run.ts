@@ -15,6 +15,7 @@ import { StoryFold } from '../report/story.ts';
 import type { RunSummary } from '../report/summary-types.ts';
 import { Simulation } from './build.ts';
 import { evaluateExpectations } from './expect.ts';
+import { partitionFigures, percentilesMs, producerFigures } from './summary-figures.ts';
 import type { ScenarioSpec } from './spec.ts';
 
 export interface RunOptions {
@@ -133,7 +134,7 @@ function summarize(simulation: Simulation, check: CheckReport, folded: RunFactsF
     produced: { sent, acked, failed, unknown },
     consumed: { records: check.consumed.records, duplicates: check.consumed.duplicates },
     anomalies: { ...check.anomalies },
-    partitions: facts.partitions,
+    partitions: partitionFigures(simulation, facts.partitions),
     latencyMs,
     throughput: {
       producedRecordsPerSec: seconds > 0 ? round(acked / seconds) : 0,
@@ -155,6 +156,7 @@ function summarize(simulation: Simulation, check: CheckReport, folded: RunFactsF
       lost: g.lost,
       ...pauses.figures(g.group, durationUs),
     })),
+    producers: producerFigures(simulation, check),
     expectations: [],
     ok: true,
   };
@@ -166,25 +168,6 @@ function verdict(spec: ScenarioSpec, summary: RunSummary): boolean {
   return ANOMALY_FIGURES.every((name) => summary.anomalies[name] === 0 || expected.has(`anomalies.${name}`));
 }
 
-/** p50/p99/max of every acknowledged record's latency across producers, nearest rank, in ms. */
-function percentilesMs(parts: readonly Float64Array[]): RunSummary['latencyMs'] {
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  if (total === 0) return { p50: 0, p99: 0, max: 0 };
-  const all = new Float64Array(total);
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
-  all.sort();
-  const rank = (p: number): number => (all[Math.min(total, Math.max(1, Math.ceil((p / 100) * total))) - 1] as number) / 1000;
-  return { p50: round3(rank(50)), p99: round3(rank(99)), max: round3(all[total - 1]! / 1000) };
-}
-
 function round(value: number): number {
   return Math.round(value);
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

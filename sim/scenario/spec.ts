@@ -174,7 +174,9 @@ export type ExpectationScope =
   /** topic null: every partition; partition null: every partition of the topic. */
   | { kind: 'partition'; topic: string | null; partition: number | null }
   /** group null: every group. */
-  | { kind: 'group'; group: string | null };
+  | { kind: 'group'; group: string | null }
+  /** producer null: every producer. */
+  | { kind: 'producer'; producer: string | null };
 
 /** One check of the run summary (DESIGN §12); all given bounds must hold. */
 export interface ExpectationSpec {

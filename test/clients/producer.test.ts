@@ -90,6 +90,20 @@ describe('acknowledgements', () => {
     expect(t.cluster.recordsIn(0).length).toBe(history.totals().invoked);
   });
 
+  it('after a full batch is drained, the batch behind it still leaves after linger.ms, not when it fills', () => {
+    // Batches fill under a long linger; once linger.ms drops to 1 they must go back to leaving
+    // every millisecond (Kafka's Sender polls again at once after a drain, which sees the new one).
+    const t = producerWorld({
+      config: { acks: '0', 'linger.ms': 1000 },
+      load: { rate: { kind: 'fixed', recordsPerSecond: 600 }, messageBytes: 200, stopUs: 2_000_000 },
+    });
+    t.scheduler.scheduleAt(500_000, () => t.producer.reconfigure({ 'linger.ms': 1 }));
+    t.world.runUntil(2_500_000);
+    const late = [...t.producer.history.ranges()].filter((range) => range.createUs > 600_000);
+    expect(late.length).toBeGreaterThan(100);
+    for (const range of late) expect(range.completeUs - range.createUs).toBeLessThan(5_000);
+  });
+
   it('acks=all completes each send only when the broker answers, with the offset it was written at', () => {
     const t = producerWorld({ config: { acks: 'all' }, responseDelayUs: delayUs });
     t.world.runUntil(2_000_000);
