@@ -77,7 +77,7 @@ export class Nemesis {
         return { nodes: [], label: 'every partition and slow-down', brokerIds: [] };
       case 'config':
         this.surface.applyConfig(fault.scope, fault.set as Record<string, unknown>);
-        return { nodes: [], label: describeScope(fault.scope), brokerIds: [] };
+        return { nodes: [], label: describeConfigChange(fault.scope, fault.set as Record<string, unknown>), brokerIds: [] };
       default:
         break;
     }
@@ -251,8 +251,9 @@ function restartNode(world: World, node: NodeId): void {
   }
 }
 
-function describeScope(scope: ConfigScope): string {
-  if (scope.type === 'broker') return `config of broker ${scope.brokerId}`;
-  if (scope.type === 'topic') return `config of topic ${scope.topic}`;
-  return `config of producer ${scope.producer}`;
+/** "log.flush.interval.messages=1 on broker 1": the settings, so the story says what changed. */
+function describeConfigChange(scope: ConfigScope, set: Record<string, unknown>): string {
+  const settings = Object.entries(set).map(([key, value]) => `${key}=${String(value)}`).join(', ');
+  const where = scope.type === 'broker' ? `broker ${scope.brokerId}` : scope.type === 'topic' ? `topic ${scope.topic}` : `producer ${scope.producer}`;
+  return `${settings} on ${where}`;
 }

@@ -7,6 +7,9 @@
 //   38.012s  ZooKeeper expired the session of broker 1
 //   38.064s  controller 2 elected broker 2 leader of orders/0 (epoch 1) from ISR [2,3] (clean)
 //
+// A broker registering in ZooKeeper again (after a restart, or after its session expired during
+// a pause) is told; its first registration at startup is not.
+//
 // Busy runs (a thousand partitions failing over) are summarised per kind and second, so the
 // story stays readable: after `detailLimit` lines of a kind within one second, the rest of that
 // burst is folded into one "… and N more" line.
@@ -15,6 +18,9 @@ import type { TraceEvent } from '../core/trace.ts';
 import { formatTimeShort } from '../core/time.ts';
 
 type Narrator = (event: TraceEvent) => string | null;
+
+/** Brokers whose registrations the story tracks (far above any scenario's cluster). */
+const MAX_BROKERS_TRACKED = 100_000;
 
 const list = (value: unknown): string => `[${(value as unknown[] | undefined)?.join(',') ?? ''}]`;
 const node = (value: unknown): string => String(value).replace(/^broker-/, 'broker ').replace(/^zk-/, 'ZooKeeper server ');
@@ -48,7 +54,7 @@ const NARRATORS: Readonly<Record<string, Narrator>> = {
   },
   truncation: (e) =>
     Number(e.removedRecords) > 0
-      ? `broker ${String(e.broker)} truncated ${String(e.partition)} from offset ${String(e.fromLogEndOffset)} to ${String(e.toLogEndOffset)}, removing ${String(e.removedRecords)} records (${String(e.reason)})`
+      ? `broker ${String(e.broker)} truncated ${String(e.partition)} from offset ${String(e.fromLogEndOffset)} to ${String(e.toLogEndOffset)}, removing ${String(e.removedRecords)} records (${String(e.reason)}${e.protocol === undefined ? '' : `, ${String(e.protocol)}`})`
       : null,
   'log-recovered': (e) =>
     Number(e.removedRecords) > 0
@@ -75,15 +81,15 @@ export class StoryFold {
   private burstCount = 0;
   private burstFolded = 0;
   private burstTimeUs = 0;
+  /** Brokers seen registering, so a registration after the first is told. */
+  private readonly registered = new Set<number>();
 
   constructor(options: StoryOptions = {}) {
     this.detailLimit = options.detailLimit ?? 8;
   }
 
   accept(event: TraceEvent): void {
-    const narrate = NARRATORS[event.k];
-    if (narrate === undefined) return;
-    const text = narrate(event);
+    const text = event.k === 'broker-registered' ? this.registration(event) : NARRATORS[event.k]?.(event) ?? null;
     if (text === null) return;
     const key = `${event.k}@${Math.floor(event.t / 1_000_000)}`;
     if (key !== this.burstKey) {
@@ -98,6 +104,20 @@ export class StoryFold {
       return;
     }
     this.lines.push(`${formatClock(event.t)}  ${text}`);
+  }
+
+  /**
+   * A broker's first registration is part of starting the cluster; a later one is news: a
+   * restarted broker, or one whose ZooKeeper session expired under it (a long pause) and that
+   * registered again with a new session, to which the controller then sends only the current state.
+   */
+  private registration(event: TraceEvent): string | null {
+    const broker = Number(event.broker);
+    if (!this.registered.has(broker)) {
+      if (this.registered.size < MAX_BROKERS_TRACKED) this.registered.add(broker);
+      return null;
+    }
+    return `broker ${broker} registered in ZooKeeper again, with a new session`;
   }
 
   story(): string[] {
