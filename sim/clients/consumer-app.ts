@@ -13,17 +13,25 @@
 // committed offsets and auto.offset.reset for partitions without a position, then up to
 // max.poll.records buffered records; with none, it sends fetches and waits for an answer (any
 // response wakes it) until its timeout. Returned records are recorded as a `poll` (trace event
-// `consumer-poll` at full detail only), processed ones as `process`, one record at a time, so a
-// crash in the middle of a batch leaves exactly what was done.
+// `consumer-poll` at full detail only), processed ones as `process`.
+//
+// Processing is modelled a span at a time (consecutive records of one producer in one partition):
+// one timer for the whole span on the process's running clock, so the cost of a run grows with
+// batches, not records. It stays exact: a pause stops the clock (the span finishes that much
+// later), and when the process dies mid-span an exit hook records precisely the records whose
+// processing had finished (⌊running time spent / per-record time⌋), as processing them one
+// at a time would have.
 //
 // The thread is a task (sim/kafka/task.ts): it waits on simulated time and answers, and dies
 // with its process. A stop request (the group's stop time, a scale-down) ends the loop after the
 // current batch; close() then commits and leaves the group.
 
 import { assert } from '../core/assert.ts';
+import type { TimerId } from '../core/scheduler.ts';
 import { Level } from '../core/trace.ts';
 import type { ActorContext } from '../hw/actor.ts';
-import type { PartitionRead } from '../check/check-input.ts';
+import type { PartitionRead, ReadSpan } from '../check/check-input.ts';
+import type { PartitionName } from '../kafka/protocol.ts';
 import { wait, type Task } from '../kafka/task.ts';
 import type { OffsetCommitter } from './consumer-commits.ts';
 import type { CommitStrategy, ConsumerSettings } from './consumer-config.ts';
@@ -37,6 +45,8 @@ import type { SubscriptionState } from './consumer-subscription.ts';
 export const APPLICATION_POLL_TIMEOUT_US = 100_000;
 /** Wake-ups one poll() may take before its timeout (each is an answer from a broker). */
 const MAX_WAKEUPS_PER_POLL = 1_000_000;
+/** Timers one span's processing may take (more than one only when pauses stretch it). */
+const MAX_WAITS_PER_SPAN = 1_000_000;
 /** poll() calls in a row at one simulated instant before the loop is treated as runaway. */
 const MAX_POLLS_PER_INSTANT = 100_000;
 
@@ -55,12 +65,25 @@ export interface ApplicationParts {
   readonly history: ConsumerHistory;
 }
 
+/** The span being processed: what an exit hook needs to record how far it got. */
+interface SpanInProgress {
+  readonly partition: PartitionName;
+  readonly span: ReadSpan;
+  readonly startRunningUs: number;
+  readonly perRecordUs: number;
+}
+
 export class ApplicationThread {
   private waiter: (() => void) | null = null;
+  private inProgress: SpanInProgress | null = null;
+  /** The running poll()'s deadline timer, or −1. */
+  private pollTimer: TimerId = -1;
   private stopRequested = false;
   private failed = false;
 
-  constructor(private readonly parts: ApplicationParts) {}
+  constructor(private readonly parts: ApplicationParts) {
+    parts.ctx.onExit((nowUs) => this.recordInterrupted(nowUs));
+  }
 
   /** Any answer arrived: a poll() waiting for data looks again. */
   wakeup(): void {
@@ -104,54 +127,77 @@ export class ApplicationThread {
   private *poll(): Task<PartitionRead[]> {
     const { ctx, settings, client, coordinator, committer, fetcher } = this.parts;
     const deadlineUs = ctx.now + APPLICATION_POLL_TIMEOUT_US;
-    for (let wakeups = 0; wakeups < MAX_WAKEUPS_PER_POLL; wakeups++) {
-      yield* coordinator.poll();
-      if (this.stopRequested || this.failed) return [];
-      committer.refreshCommittedOffsets();
-      fetcher.resetPositions();
-      client.maybeUpdateMetadata();
-      const reads = fetcher.fetchedRecords(settings.maxPollRecords);
-      fetcher.sendFetches();
-      if (reads.length > 0) {
-        this.parts.history.poll(ctx.now, reads, this.tracePoll(reads));
-        return reads;
+    try {
+      for (let wakeups = 0; wakeups < MAX_WAKEUPS_PER_POLL; wakeups++) {
+        yield* coordinator.poll();
+        if (this.stopRequested || this.failed) return [];
+        committer.refreshCommittedOffsets();
+        fetcher.resetPositions();
+        client.maybeUpdateMetadata();
+        const reads = fetcher.fetchedRecords(settings.maxPollRecords);
+        fetcher.sendFetches();
+        if (reads.length > 0) {
+          this.parts.history.poll(ctx.now, reads, this.tracePoll(reads));
+          return reads;
+        }
+        if (ctx.now >= deadlineUs) return [];
+        yield* this.waitForWakeup(deadlineUs);
       }
-      if (ctx.now >= deadlineUs) return [];
-      yield* this.waitForWakeup(deadlineUs - ctx.now);
+    } finally {
+      if (this.pollTimer >= 0) ctx.cancelTimer(this.pollTimer);
+      this.pollTimer = -1;
     }
     assert(false, () => `consumer ${this.parts.member}: more than ${MAX_WAKEUPS_PER_POLL} wake-ups in one poll`);
   }
 
-  /** Processes every returned record, one after another. */
+  /** Processes every returned record, one after another, a span per timer (see the header). */
   private *process(reads: readonly PartitionRead[]): Task<void> {
     const { ctx, processingUs, history } = this.parts;
+    const perRecordUs = Math.round(processingUs);
     for (const read of reads) {
       for (const span of read.spans) {
-        if (processingUs <= 0) {
-          history.processedSpan(ctx.now, read.partition, span.offset, span.count, span.producer, span.firstRecord);
-          continue;
+        if (perRecordUs > 0) {
+          const progress: SpanInProgress = { partition: read.partition, span, startRunningUs: ctx.runningUs, perRecordUs };
+          this.inProgress = progress;
+          const endRunningUs = progress.startRunningUs + span.count * perRecordUs;
+          for (let waits = 0; ctx.runningUs < endRunningUs; waits++) {
+            assert(waits < MAX_WAITS_PER_SPAN, () => `consumer ${this.parts.member}: a span did not finish in ${MAX_WAITS_PER_SPAN} waits`);
+            yield* wait<void>((resume) => ctx.setTimer(endRunningUs - ctx.runningUs, () => resume()));
+          }
+          this.inProgress = null;
         }
-        for (let i = 0; i < span.count; i++) {
-          yield* wait<void>((resume) => ctx.setTimer(Math.round(processingUs), () => resume()));
-          history.processedSpan(ctx.now, read.partition, span.offset + i, 1, span.producer, span.firstRecord + i);
-        }
+        history.processedSpan(ctx.now, read.partition, span.offset, span.count, span.producer, span.firstRecord);
       }
     }
   }
 
-  private *waitForWakeup(timeoutUs: number): Task<void> {
+  /** The process died mid-span: the records whose processing had finished were processed. */
+  private recordInterrupted(nowUs: number): void {
+    const progress = this.inProgress;
+    if (progress === null) return;
+    this.inProgress = null;
+    const spentUs = this.parts.ctx.runningUs - progress.startRunningUs;
+    const done = Math.min(progress.span.count, Math.floor(spentUs / progress.perRecordUs));
+    if (done <= 0) return;
+    const { span } = progress;
+    const lastDoneUs = nowUs - (spentUs - done * progress.perRecordUs);
+    this.parts.history.processedSpan(lastDoneUs, progress.partition, span.offset, done, span.producer, span.firstRecord);
+  }
+
+  /** Waits for any answer, or the poll's deadline: one timer per poll(), not one per wake-up. */
+  private *waitForWakeup(deadlineUs: number): Task<void> {
     const { ctx } = this.parts;
     yield* wait<void>((resume) => {
-      let done = false;
-      const finish = (): void => {
-        if (done) return;
-        done = true;
+      this.waiter = (): void => {
         this.waiter = null;
-        ctx.cancelTimer(timer);
         resume();
       };
-      const timer = ctx.setTimer(Math.max(0, timeoutUs), finish);
-      this.waiter = finish;
+      if (this.pollTimer < 0) {
+        this.pollTimer = ctx.setTimer(Math.max(0, deadlineUs - ctx.now), () => {
+          this.pollTimer = -1;
+          this.waiter?.();
+        });
+      }
     });
   }
 

@@ -67,6 +67,14 @@ export interface ActorContext {
   send(to: NodeId, message: unknown, sizeBytes: number): void;
   /** Closes this side's connection to `peer`; the next send opens a fresh one. */
   closeConnection(peer: NodeId): void;
+  /** µs this incarnation has spent running, pauses excluded: the clock of work in progress. */
+  readonly runningUs: number;
+  /**
+   * Runs `fn(nowUs)` once, synchronously, when this incarnation ends (crash, power loss, stop).
+   * For bookkeeping outside the simulated world — a client's Jepsen-style history recording how
+   * far the work in progress got — never for simulated behaviour: `fn` may read the context (`runningUs`) but not act through it.
+   */
+  onExit(fn: (nowUs: number) => void): void;
   /** Runs `fn(arg)` after `delayUs` of this process's time: never after a crash, late after a pause. */
   setTimer<A>(delayUs: number, fn: (arg: A) => void, arg?: A): TimerId;
   cancelTimer(id: TimerId): void;

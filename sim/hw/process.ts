@@ -31,6 +31,8 @@ import type { HardwareProfile } from './profiles.ts';
 export const MAX_TIMERS_PER_PROCESS = 1_000_000;
 /** CPU jobs one process may have unfinished. */
 export const MAX_COMPUTE_JOBS_PER_PROCESS = 1_000_000;
+/** Exit hooks one incarnation may register. */
+export const MAX_EXIT_HOOKS = 1_000;
 /** Inputs a paused process may accumulate. */
 export const MAX_PAUSE_BACKLOG = 1_000_000;
 /** The pool `compute(costUs, fn)` uses: one thread per core. */
@@ -79,6 +81,10 @@ export class Incarnation implements ActorContext {
   private alive = true;
   /** When the current pause began, or -1 while running. */
   private pausedAtUs = -1;
+  /** When this incarnation started, and how long its finished pauses lasted in all. */
+  private readonly startedAtUs: number;
+  private pausedTotalUs = 0;
+  private exitHooks: ((nowUs: number) => void)[] = [];
   private readonly scheduler: Scheduler;
   private readonly timers = new Map<TimerId, TimerRecord>();
   private readonly jobs = new Set<ComputeJob>();
@@ -97,12 +103,25 @@ export class Incarnation implements ActorContext {
     this.hardware = env.hardware;
     this.trace = env.trace;
     this.scheduler = env.scheduler;
+    this.startedAtUs = env.scheduler.now;
     this.diskCount = env.disks.length;
     this.diskViews = new Array<ProcessDisk | undefined>(env.disks.length);
   }
 
   get now(): number {
     return this.scheduler.now;
+  }
+
+  get runningUs(): number {
+    const nowUs = this.scheduler.now;
+    const pausingUs = this.pausedAtUs >= 0 ? nowUs - this.pausedAtUs : 0;
+    return nowUs - this.startedAtUs - this.pausedTotalUs - pausingUs;
+  }
+
+  onExit(fn: (nowUs: number) => void): void {
+    this.checkAlive('onExit');
+    assert(this.exitHooks.length < MAX_EXIT_HOOKS, () => `${this.id}: more than ${MAX_EXIT_HOOKS} exit hooks`);
+    this.exitHooks.push(fn);
   }
 
   get running(): boolean {
@@ -226,6 +245,7 @@ export class Incarnation implements ActorContext {
     assert(this.alive && this.pausedAtUs >= 0, () => `${this.id}: resume of a process that is not paused`);
     const nowUs = this.scheduler.now;
     const pausedForUs = nowUs - this.pausedAtUs;
+    this.pausedTotalUs += pausedForUs;
     for (const pool of this.pools.values()) pool.shift(this.pausedAtUs, pausedForUs);
     for (const job of this.jobs) {
       this.scheduler.cancel(job.timerId);
@@ -247,6 +267,10 @@ export class Incarnation implements ActorContext {
 
   /** The process dies: nothing of this incarnation runs again. */
   kill(): void {
+    const nowUs = this.scheduler.now;
+    const hooks = this.exitHooks;
+    this.exitHooks = [];
+    for (const hook of hooks) hook(nowUs);
     this.alive = false;
     for (const id of this.timers.keys()) this.scheduler.cancel(id);
     for (const job of this.jobs) this.scheduler.cancel(job.timerId);

@@ -75,6 +75,31 @@ describe('commit strategies under a consumer crash', () => {
     expect(report.anomalyList.some((anomaly) => anomaly.kind === 'group-lost')).toBe(true);
   });
 
+  it('a crash mid-batch leaves exactly the records whose processing had finished, one per processing time', () => {
+    const run = GroupWorld.build({ partitions: 2, rate: 400, group: { members: 2, commit: 'sync', processingUs: 5000, config: { 'max.poll.records': 100 } } });
+    run.runUntilSettled();
+    run.runFor('2s');
+    let pollUs = -1;
+    let batch = 0;
+    const processedBefore = { count: 0 };
+    run.cluster.runUntil(() => {
+      const member = run.members[0]!;
+      const last = lastOps(member, 1)[0];
+      if (last?.type !== 'poll') return false;
+      batch = last.reads.reduce((sum, read) => sum + read.spans.reduce((total, span) => total + span.count, 0), 0);
+      pollUs = last.timeUs;
+      processedBefore.count = member.history.processed;
+      return batch >= 20;
+    }, '60s', '100us');
+    run.runFor('37ms');
+    const crashedUs = run.cluster.nowUs;
+    run.member(0).crash();
+    const expected = Math.min(batch, Math.floor((crashedUs - pollUs) / 5000));
+    expect(expected).toBeGreaterThan(0);
+    expect(expected).toBeLessThan(batch);
+    expect(run.members[0]!.history.processed - processedBefore.count).toBe(expected);
+  });
+
   it('committing synchronously after processing loses nothing: the crash repeats the unfinished batch instead', () => {
     const run = GroupWorld.build({ partitions: 2, rate: 200, group: { members: 2, commit: 'sync', processingUs: 5000, config: { 'max.poll.records': 100 } } });
     crashAndTakeOver(run, () => {

@@ -72,6 +72,24 @@ describe('process lifecycle', () => {
     expect(t.world.machine('a').incarnations).toBe(2);
   });
 
+  it('the running clock stops during a pause, and exit hooks see it when the process dies', () => {
+    const seen: [number, number][] = [];
+    let context: ActorContext | undefined;
+    const actor = new ScriptedActor({
+      onStart: (ctx) => {
+        context = ctx;
+        ctx.onExit((nowUs) => seen.push([nowUs, ctx.runningUs]));
+      },
+    });
+    const t = buildWorld([{ id: 'a', actor }]);
+    at(t.scheduler, 1000, () => t.world.pause('a', 10_000));
+    at(t.scheduler, 5000, () => seen.push([5000, context!.runningUs]));
+    at(t.scheduler, 30_000, () => t.world.crash('a'));
+    t.world.runUntil(40_000);
+    // Started at 0; paused 1 ms → 11 ms; crashed at 30 ms: 20 ms of running.
+    expect(seen).toEqual([[5000, 1000], [30_000, 20_000]]);
+  });
+
   it('using the context of a dead incarnation is a simulator bug', () => {
     const t = buildWorld([{ id: 'a' }, { id: 'b' }]);
     const stale: ActorContext = t.actor('a').ctx;
