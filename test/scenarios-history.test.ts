@@ -144,6 +144,7 @@ describe('kip-279-fast-elections (A5)', () => {
       /When broker 2 followed broker 1 in epoch 2 it truncated nothing, keeping its epoch 1 record/,
     ]);
     expect(result.story.some((line) => /broker 2 truncated events\/0/.test(line))).toBe(false);
+    expect(anomaly(result, 'invariant-violation').detail).toMatch(/^StrongIsr broke at [\d.]+ s: ISR member 2 has \[\d+\.\.\d+\] epoch 1 p1#\d+ where leader 1 has \[\d+\.\.\d+\] epoch 0/);
   });
 });
 
@@ -162,6 +163,7 @@ describe('kafka-7164 (A6)', () => {
       /the ISR of events\/0 grew from \[1\] to \[1, 4\]/,
       /When broker 4 followed broker 1 in epoch 2 it truncated nothing, keeping its epoch 0 record/,
     ]);
+    expect(anomaly(result, 'invariant-violation').detail).toMatch(/^StrongIsr broke at [\d.]+ s: ISR member 4 has \[\d+\.\.\d+\] epoch 0 p1#\d+ where leader 1 has \[\d+\.\.\d+\] epoch 1/);
   });
 
   it('tells that the paused broker came back with a new session after the epoch-2 election', () => {
