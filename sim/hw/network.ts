@@ -223,8 +223,10 @@ export class Network {
     const pair = this.pairOf(from, to);
     const fromIsA = pair.ab.from === from;
     const latest = pair.latest;
-    // Simultaneous open: the peer opened a connection we have not yet seen; share it.
-    if (latest !== null && !(fromIsA ? latest.attachedA : latest.attachedB) && to.conns.get(from.id) === latest) {
+    // Simultaneous open: the peer opened a connection we have not yet seen; share it — unless
+    // some of its data was already lost (a broken direction): then its replies could never reach
+    // us, so open a fresh one, which the peer accepts in place of the old (a reset of that one).
+    if (latest !== null && !latest.brokenAB && !latest.brokenBA && !(fromIsA ? latest.attachedA : latest.attachedB) && to.conns.get(from.id) === latest) {
       this.attach(latest, fromIsA);
       from.conns.set(to.id, latest);
       return latest;

@@ -156,6 +156,18 @@ describe('connections and faults, as a TCP client sees them', () => {
     expect(t.actor('server').received.map((r) => r.message)).toContain('on a new connection');
   });
 
+  it('a peer’s connection whose first message was lost is not shared: a request opens a fresh one and gets its answer', () => {
+    const t = clientAndServer();
+    let fault = 0;
+    at(t.scheduler, 0, () => (fault = t.world.partition({ kind: 'one-way', from: ['server'], to: ['client'] })));
+    at(t.scheduler, 1000, () => t.actor('server').ctx.send('client', 'lost hello', 100));
+    at(t.scheduler, 5000, () => t.world.heal(fault));
+    const outcomes = request(t, 10_000, 'ping');
+    t.world.runUntil(40_000_000);
+    // Sharing the server's connection would send the reply down its broken direction, unheard.
+    expect(outcomes).toEqual([{ kind: 'response', atUs: 10_104 }]);
+  });
+
   it('two nodes opening a connection to each other at once share one', () => {
     const t = buildWorld([{ id: 'a' }, { id: 'b' }]);
     t.actor('a').ctx.send('b', 'from a', 100);
