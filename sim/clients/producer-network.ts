@@ -15,18 +15,18 @@
 //   random offset, a connected one with the fewest requests in flight, else the one not blacked
 //   out that was tried longest ago.
 //
-// - A request that expects no response (acks=0) is written only on a connection known to work.
-//   Kafka's NetworkClient sends nothing but ApiVersions on a new connection until that is
-//   answered (ClusterConnectionStates READY), and KafkaProducer completes an acks=0 send once it is
-//   written; so a broker whose process is down (its kernel refuses the connection) or that cannot
-//   be reached never completes one. Here a cheap probe — a Metadata request for no topics, standing
-//   in for ApiVersions — goes first on an unconfirmed connection, and acks=0 requests wait for its
-//   answer; a disconnect or timeout before then fails them as never written.
+// - ready (NetworkClient.ready): produce requests go only to a broker whose connection is known
+//   to work. Kafka sends nothing but ApiVersions on a new connection until that is answered
+//   (ClusterConnectionStates READY), so nothing is drained for a broker whose process is down (its
+//   kernel refuses the connection) or that cannot be reached: batches wait in the accumulator
+//   without sequence numbers, and an acks=0 send never "completes" into a dead socket. A probe —
+//   a Metadata request for no topics, standing in for ApiVersions — opens such a connection;
+//   its answer marks the broker ready and wakes the Sender.
 //
 // Simplified: connection setup is not a separate step (a connection is "connected" once a response
-// has come back on it), so socket.connection.setup.timeout.ms is not modelled; a request whose
-// first message is lost waits for request.timeout.ms instead. Requests that expect a response
-// need no probe: their own answer confirms the connection, one round trip sooner than Kafka's.
+// has come back on it), so socket.connection.setup.timeout.ms is not modelled: a probe to an
+// unreachable broker waits for request.timeout.ms. Metadata and InitProducerId requests go out on
+// any connection not blacked out; their own answer confirms it, one round trip sooner than Kafka.
 
 import type { Rng } from '../core/rng.ts';
 import type { TimerId } from '../core/scheduler.ts';
@@ -47,8 +47,6 @@ export interface RequestFailure {
 export interface RequestHandlers {
   onResponse(correlationId: number, response: unknown): void;
   onFailure(failure: RequestFailure): void;
-  /** A request that expects no response was written (acks=0: the send is complete); deferred: after transmit() returned. */
-  onWritten?(deferred: boolean): void;
 }
 
 export interface OutgoingMessage {
@@ -72,8 +70,7 @@ export class InFlightRequest {
 
 interface NodeConnection {
   readonly inFlight: InFlightRequest[];
-  /** Requests that expect no response, waiting for the probe to confirm the connection. */
-  readonly awaiting: { readonly request: InFlightRequest; readonly messages: readonly OutgoingMessage[] }[];
+  /** A probe is on its way to confirm the connection. */
   probing: boolean;
   connected: boolean;
   failures: number;
@@ -93,6 +90,8 @@ export class ProducerNetwork {
     /** Called after a connection is lost (timeout or peer), so metadata can be refreshed. */
     private readonly onDisconnected: (node: NodeId) => void,
     firstCorrelationId: number,
+    /** Called when a probe confirmed a connection: produce requests may go to the node now. */
+    private readonly onReady: (node: NodeId) => void = () => {},
   ) {
     this.nextCorrelationId = firstCorrelationId;
   }
@@ -101,7 +100,18 @@ export class ProducerNetwork {
     return this.nextCorrelationId++;
   }
 
-  /** NetworkClient.ready: not blacked out and below max.in.flight.requests.per.connection. */
+  /**
+   * NetworkClient.ready for produce requests: a confirmed connection below
+   * max.in.flight.requests.per.connection. An unconfirmed one not blacked out gets a probe.
+   */
+  ready(node: NodeId, nowUs: number): boolean {
+    const conn = this.connection(node);
+    if (conn.connected) return conn.inFlight.length < this.settings.maxInFlight;
+    if (!conn.probing && !this.isBlackedOut(conn, nowUs)) this.probe(node, conn);
+    return false;
+  }
+
+  /** Not blacked out and below max.in.flight.requests.per.connection (for any request). */
   canSendMore(node: NodeId, nowUs: number): boolean {
     const conn = this.nodes.get(node);
     if (conn === undefined) return true;
@@ -149,23 +159,9 @@ export class ProducerNetwork {
     return request;
   }
 
-  /**
-   * Writes a registered request's messages; false when it failed in the meantime. A request that
-   * expects no response waits for a confirmed connection (see the header).
-   */
+  /** Writes a registered request's messages; false when it failed in the meantime. */
   transmit(request: InFlightRequest, messages: readonly OutgoingMessage[]): boolean {
     if (request.done) return false;
-    const conn = this.connection(request.node);
-    if (!request.expectResponse && !conn.connected) {
-      conn.awaiting.push({ request, messages });
-      this.probe(request.node, conn);
-      return true;
-    }
-    this.write(request, messages, false);
-    return true;
-  }
-
-  private write(request: InFlightRequest, messages: readonly OutgoingMessage[], deferred: boolean): void {
     request.transmitted = true;
     for (const outgoing of messages) {
       this.ctx.send(request.node, outgoing.message, outgoing.sizeBytes);
@@ -176,28 +172,27 @@ export class ProducerNetwork {
     }
     if (!request.expectResponse || request.outstanding.size === 0) {
       this.finish(request);
-      if (!request.expectResponse) request.handlers.onWritten?.(deferred);
-      return;
+      return true;
     }
     request.timer = this.ctx.setTimer(this.settings.requestTimeoutUs, (timedOut: InFlightRequest) => this.onTimeout(timedOut), request);
+    return true;
   }
 
-  /** Sends the connection probe (ApiVersions' stand-in) unless one is on its way; its answer writes what waits. */
+  /** Opens a connection with a probe (ApiVersions' stand-in); its answer makes the node ready. */
   private probe(node: NodeId, conn: NodeConnection): void {
-    if (conn.probing) return;
     conn.probing = true;
     const correlationId = this.correlationId();
     const request = this.register(node, true, {
       onResponse: () => {
         conn.probing = false;
-        for (const waiting of conn.awaiting.splice(0)) if (!waiting.request.done) this.write(waiting.request, waiting.messages, true);
+        this.onReady(node);
       },
       onFailure: () => {
         conn.probing = false;
       },
     });
     const message = { type: 'metadata', correlationId, topics: [] };
-    this.write(request, [{ correlationId, message, sizeBytes: REQUEST_HEADER_BYTES }], false);
+    this.transmit(request, [{ correlationId, message, sizeBytes: REQUEST_HEADER_BYTES }]);
   }
 
   /** Routes a response by correlation id; false when nothing waits for it (a stale answer). */
@@ -229,7 +224,6 @@ export class ProducerNetwork {
   private disconnect(node: NodeId, error: RequestFailure['error']): void {
     const conn = this.connection(node);
     const failed = conn.inFlight.splice(0);
-    conn.awaiting.length = 0;
     conn.connected = false;
     conn.lastAttemptUs = this.ctx.now;
     conn.backoffUs = this.reconnectBackoffUs(conn.failures);
@@ -267,7 +261,7 @@ export class ProducerNetwork {
   private connection(node: NodeId): NodeConnection {
     let conn = this.nodes.get(node);
     if (conn === undefined) {
-      conn = { inFlight: [], awaiting: [], probing: false, connected: false, failures: 0, lastAttemptUs: -Infinity, backoffUs: 0 };
+      conn = { inFlight: [], probing: false, connected: false, failures: 0, lastAttemptUs: -Infinity, backoffUs: 0 };
       this.nodes.set(node, conn);
     }
     return conn;

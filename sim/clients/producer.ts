@@ -83,7 +83,8 @@ class Incarnation {
       metadata.requestUpdate();
       this.sender.wakeup();
     };
-    this.network = new ProducerNetwork(ctx, settings, rng.fork('network'), onDisconnected, incarnation * CORRELATION_IDS_PER_INCARNATION);
+    const onReady = (): void => this.sender.wakeup();
+    this.network = new ProducerNetwork(ctx, settings, rng.fork('network'), onDisconnected, incarnation * CORRELATION_IDS_PER_INCARNATION, onReady);
     const txn = settings.idempotence ? new TransactionManager() : null;
     const listener = { onBatchDone: (batch: ProducerBatch) => this.onBatchDone(batch), onMetadataUpdate: () => this.app.onMetadataUpdate() };
     this.sender = new Sender({ ctx, producer: producer.name, settings, cpu, accumulator: this.accumulator, metadata, network: this.network, txn, history, bootstrap: options.bootstrap, listener });

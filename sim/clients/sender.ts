@@ -142,7 +142,7 @@ export class Sender {
     for (const brokerId of ready.readyNodes) {
       const node = metadata.nodeOf(brokerId);
       if (node === undefined) continue;
-      if (network.canSendMore(node, nowUs)) nodes.push(brokerId);
+      if (network.ready(node, nowUs)) nodes.push(brokerId);
       else if (network.blackoutRemainingUs(node, nowUs) > 0) notReadyWaitUs = Math.min(notReadyWaitUs, network.blackoutRemainingUs(node, nowUs));
     }
     const pending: PendingProduce[] = [];
@@ -204,11 +204,6 @@ export class Sender {
         }
         this.wakeup();
       },
-      // acks=0: the batch is complete once written (KafkaProducer reports offset -1).
-      onWritten: (deferred) => {
-        for (const batch of batches) if (!batch.done) this.completeBatch(batch, -1, -1);
-        if (deferred) this.wakeup();
-      },
     });
     return { request, messages, batches };
   }
@@ -235,12 +230,14 @@ export class Sender {
   private transmit(pending: PendingProduce[]): void {
     const { history, network } = this.parts;
     for (const produce of pending) {
-      if (produce.request.done) continue;
+      if (!network.transmit(produce.request, produce.messages)) continue;
       for (const batch of produce.batches) {
         if (!batch.done) history.markSent(batch.rangeId, this.ctx.now, batch.sizeBytes);
       }
       this.traceRequest(produce);
-      network.transmit(produce.request, produce.messages);
+      // acks=0: the batch is complete once written (KafkaProducer reports offset -1).
+      if (produce.request.expectResponse) continue;
+      for (const batch of produce.batches) if (!batch.done) this.completeBatch(batch, -1, -1);
     }
   }
 

@@ -64,7 +64,7 @@ describe('producer on a real cluster', () => {
     }
   });
 
-  it('rides out a leader crash: retries reach the new leader, with no duplicate and no acknowledged write lost', () => {
+  it('rides out a leader crash: batches wait for the new leader, with no duplicate and no acknowledged write lost', () => {
     const { cluster, producer } = clusterWithProducer(1, {}, {});
     const name = `${TOPIC}/0`;
     cluster.runFor('2s');
@@ -75,7 +75,12 @@ describe('producer on a real cluster', () => {
     expect(cluster.leaderOf(name)).not.toBe(oldLeader);
     expect(history.totals().pending).toBe(0);
     expect(history.totals().acknowledged).toBe(history.totals().invoked);
-    expect([...history.ranges()].some((range) => range.attempts > 1)).toBe(true);
+    const ranges = [...history.ranges()];
+    // The session expires after 6 s; until then the batches wait in the accumulator.
+    expect(ranges.some((range) => range.completeUs - range.createUs > 5_000_000)).toBe(true);
+    // Nothing is drained for a broker whose kernel refuses the connection: at most the requests in
+    // flight at the crash are retried, so an idempotent producer is not left retrying one at a time.
+    expect(ranges.filter((range) => range.attempts > 1).length).toBeLessThanOrEqual(5);
     const { records } = leaderRecords(cluster, name);
     expect(duplicatesAndReorderings(records)).toEqual({ duplicates: 0, reorderings: 0 });
     const inLog = new Set(records);
