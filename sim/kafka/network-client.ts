@@ -10,6 +10,12 @@
 // each fetcher thread, clients), and the simulated network has one per pair of nodes, so a
 // long-polling fetch must not hold back a LeaderAndIsr behind it.
 //
+// Timeouts are checked as NetworkClient.handleTimedOutRequests does, not with a timer per request:
+// one timer per peer, armed at the earliest deadline of its requests in flight. When it fires,
+// the expired requests time out and it is re-armed for the next; a request answered in time costs
+// no timer at all. (Most requests are answered in milliseconds against a 30 s timeout, so a timer
+// each would be set and cancelled by the hundred thousand.)
+//
 // A request to this broker itself (the controller's own broker, a controller's own AlterIsr) goes
 // over the loopback interface, as in Kafka: not through the simulated network (which carries
 // messages between machines), but after LOOPBACK_US, to the broker's own message handler.
@@ -44,12 +50,19 @@ interface InFlight {
   readonly peer: NodeId;
   readonly onResponse: (response: never) => void;
   readonly onFailure: (failure: RequestFailure) => void;
-  readonly timer: TimerId;
+  readonly deadlineUs: number;
+}
+
+/** A peer's timeout timer: when it fires, and its id (−1 when none is armed). */
+interface PeerTimer {
+  atUs: number;
+  id: TimerId;
 }
 
 export class NetworkClient {
   private nextCorrelationId = 1;
   private readonly inFlight = new Map<number, InFlight>();
+  private readonly timers = new Map<NodeId, PeerTimer>();
 
   constructor(
     private readonly ctx: ActorContext,
@@ -76,13 +89,14 @@ export class NetworkClient {
   ): void {
     assert(this.inFlight.size < MAX_IN_FLIGHT_REQUESTS, () => `${this.ctx.id}: more than ${MAX_IN_FLIGHT_REQUESTS} requests in flight`);
     assert(!this.inFlight.has(request.correlationId), () => `${this.ctx.id}: correlation id ${request.correlationId} reused`);
-    const timer = this.ctx.setTimer(Math.max(1, Math.round(timeoutMs * 1000)), () => this.timedOut(request.correlationId));
+    const deadlineUs = this.ctx.now + Math.max(1, Math.round(timeoutMs * 1000));
     this.inFlight.set(request.correlationId, {
       peer,
       onResponse: onResponse as (response: never) => void,
       onFailure,
-      timer,
+      deadlineUs,
     });
+    this.armTimeout(peer, deadlineUs);
     sendOrLoop(this.ctx, peer, request, sizeBytes, this.loopback);
   }
 
@@ -91,7 +105,6 @@ export class NetworkClient {
     const pending = this.inFlight.get(response.correlationId);
     if (pending === undefined) return false;
     this.inFlight.delete(response.correlationId);
-    this.ctx.cancelTimer(pending.timer);
     pending.onResponse(response as never);
     return true;
   }
@@ -106,7 +119,6 @@ export class NetworkClient {
     const pending = this.inFlight.get(correlationId);
     if (pending === undefined) return;
     this.inFlight.delete(correlationId);
-    this.ctx.cancelTimer(pending.timer);
   }
 
   inFlightTo(peer: NodeId): number {
@@ -115,12 +127,38 @@ export class NetworkClient {
     return count;
   }
 
-  private timedOut(correlationId: number): void {
-    const pending = this.inFlight.get(correlationId);
-    if (pending === undefined) return;
-    // NetworkClient closes the connection of a timed-out request; the others on it fail too.
-    this.ctx.closeConnection(pending.peer);
-    this.failAll(pending.peer, 'timeout');
+  /** Makes sure the peer's timer fires no later than `deadlineUs`. */
+  private armTimeout(peer: NodeId, deadlineUs: number): void {
+    let timer = this.timers.get(peer);
+    if (timer === undefined) {
+      timer = { atUs: Infinity, id: -1 };
+      this.timers.set(peer, timer);
+    }
+    if (timer.id >= 0 && timer.atUs <= deadlineUs) return;
+    if (timer.id >= 0) this.ctx.cancelTimer(timer.id);
+    timer.atUs = deadlineUs;
+    timer.id = this.ctx.setTimer(deadlineUs - this.ctx.now, () => this.checkTimeouts(peer));
+  }
+
+  /** handleTimedOutRequests for one peer: the oldest expired request closes the connection. */
+  private checkTimeouts(peer: NodeId): void {
+    const timer = this.timers.get(peer);
+    if (timer !== undefined) timer.id = -1;
+    const nowUs = this.ctx.now;
+    let nextUs = Infinity;
+    let expired = false;
+    for (const pending of this.inFlight.values()) {
+      if (pending.peer !== peer) continue;
+      if (pending.deadlineUs <= nowUs) expired = true;
+      else if (pending.deadlineUs < nextUs) nextUs = pending.deadlineUs;
+    }
+    if (expired) {
+      // NetworkClient closes the connection of a timed-out request; the others on it fail too.
+      this.ctx.closeConnection(peer);
+      this.failAll(peer, 'timeout');
+      return;
+    }
+    if (nextUs < Infinity) this.armTimeout(peer, nextUs);
   }
 
   private failAll(peer: NodeId, failure: RequestFailure): void {
@@ -128,8 +166,12 @@ export class NetworkClient {
     for (const [correlationId, pending] of [...this.inFlight]) {
       if (pending.peer !== peer) continue;
       this.inFlight.delete(correlationId);
-      this.ctx.cancelTimer(pending.timer);
       failed.push(pending);
+    }
+    const timer = this.timers.get(peer);
+    if (timer !== undefined && timer.id >= 0) {
+      this.ctx.cancelTimer(timer.id);
+      timer.id = -1;
     }
     for (const pending of failed) pending.onFailure(failure);
   }
