@@ -209,6 +209,7 @@ export class BrokerServer {
 
   handleDisconnect(peer: NodeId, _reason: DisconnectReason): void {
     if (this.serverState === 'stopped' || this.zk.handleDisconnect(peer)) return;
+    this.apis.handleDisconnect(peer);
     this.network.handleDisconnect(peer);
   }
 

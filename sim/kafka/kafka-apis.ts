@@ -7,9 +7,20 @@
 // answers "not the controller" unless it is the active one; InitProducerId from a local counter.
 // Any other request type goes to the broker's plugins (the group coordinator's APIs).
 //
+// Produce requests keep their connection's order, as SocketServer does by muting a channel from
+// the moment a request is read until its response is sent: a client's next ProduceRequest is
+// not handled before the previous one is answered — for acks=all, until it is replicated
+// (DelayedProduce). One Java request arrives here as one message per partition (`part` of
+// `parts`, protocol.ts); they are handled together on one handler thread, for one per-request
+// cost, and the connection frees up when all of them are answered. A request whose parts stop
+// arriving (the connection broke mid-request) is dropped, as a torn TCP stream would never
+// deliver it; a disconnect forgets the connection's queue.
+//
 // Simplified: one request-handler pool for every listener (no separate control-plane listener),
-// no request queue bound other than the pool's (queued.max.requests is not enforced), and
-// producer ids come from the broker id and incarnation rather than ZooKeeper id blocks.
+// no request queue bound other than the pool's (queued.max.requests is not enforced), only
+// produce requests wait for their connection (the simulator's one connection per pair of nodes
+// carries what Kafka sends on several, e.g. a consumer's fetches and its coordinator requests),
+// and producer ids come from the broker id and incarnation rather than ZooKeeper id blocks.
 
 import { assert } from '../core/assert.ts';
 import type { ActorContext, NodeId } from '../hw/actor.ts';
@@ -31,6 +42,15 @@ import { runTask } from './task.ts';
 export const REQUEST_HANDLER_POOL = 'request-handler';
 /** Producer ids one incarnation may hand out (each id is brokerId · 10^9 + incarnation · 10^5 + n). */
 export const MAX_PRODUCER_IDS_PER_INCARNATION = 100_000;
+/** Produce messages one client connection may have waiting (max.in.flight × partitions, with room). */
+export const MAX_WAITING_PRODUCE_PARTS = 100_000;
+
+/** A client connection's produce requests: those received and not yet handled, and the one in hand. */
+class ProduceChannel {
+  readonly waiting: ProduceRequest[] = [];
+  /** Parts of the request being handled that are not answered yet; 0 when the channel is free. */
+  unanswered = 0;
+}
 
 export interface KafkaApisParts {
   readonly ctx: ActorContext;
@@ -72,6 +92,7 @@ function isCoreRequest(request: { readonly type: string }): request is KafkaRequ
 
 export class KafkaApis {
   private nextProducerId = 0;
+  private readonly produceChannels = new Map<NodeId, ProduceChannel>();
 
   constructor(
     private readonly parts: KafkaApisParts,
@@ -80,22 +101,82 @@ export class KafkaApis {
     private readonly other: (from: NodeId, request: { readonly type: string; readonly correlationId: number }) => boolean,
   ) {}
 
-  /** A request arrived: it waits for a handler thread, then runs. */
+  /** A request arrived: it waits for a handler thread (a produce request for its connection first), then runs. */
   receive(from: NodeId, request: { readonly type: string; readonly correlationId: number }): void {
-    const { hardware } = this.parts.ctx;
-    const recordBytes = request.type === 'produce' ? (request as ProduceRequest).batch.sizeBytes : 0;
-    const costUs = hardware.requestCpuUs + (recordBytes * hardware.brokerCpuNsPerByte) / 1000;
-    this.parts.ctx.compute(REQUEST_HANDLER_POOL, costUs, () => {
+    if (request.type === 'produce') {
+      this.receiveProduce(from, request as ProduceRequest);
+      return;
+    }
+    this.parts.ctx.compute(REQUEST_HANDLER_POOL, this.parts.ctx.hardware.requestCpuUs, () => {
       if (isCoreRequest(request)) this.handle(from, request);
       else this.other(from, request);
     });
   }
 
+  /** The connection with `peer` is gone: requests waiting on it are too. */
+  handleDisconnect(peer: NodeId): void {
+    this.produceChannels.delete(peer);
+  }
+
+  private receiveProduce(from: NodeId, request: ProduceRequest): void {
+    let channel = this.produceChannels.get(from);
+    if (channel === undefined) this.produceChannels.set(from, (channel = new ProduceChannel()));
+    const { waiting } = channel;
+    const part = request.part ?? 0;
+    const last = waiting[waiting.length - 1];
+    const lastIncomplete = last !== undefined && (last.part ?? 0) + 1 < (last.parts ?? 1);
+    if (part === 0) {
+      // An earlier request that never completed was torn off by a broken connection.
+      if (lastIncomplete) waiting.splice(waiting.length - (last.part ?? 0) - 1);
+    } else if (!lastIncomplete || last.part !== part - 1 || last.parts !== request.parts) {
+      return;
+    }
+    assert(waiting.length < MAX_WAITING_PRODUCE_PARTS, () => `broker ${this.parts.brokerId}: more than ${MAX_WAITING_PRODUCE_PARTS} produce messages waiting from ${from}`);
+    waiting.push(request);
+    this.handleNextProduce(from, channel);
+  }
+
+  /** Takes the connection's next complete request, if the connection is free, onto a handler thread. */
+  private handleNextProduce(from: NodeId, channel: ProduceChannel): void {
+    const head = channel.waiting[0];
+    if (channel.unanswered > 0 || head === undefined) return;
+    const parts = head.parts ?? 1;
+    if (channel.waiting.length < parts) return;
+    const request = channel.waiting.splice(0, parts);
+    channel.unanswered = parts;
+    const { ctx } = this.parts;
+    let recordBytes = 0;
+    for (const message of request) recordBytes += message.batch.sizeBytes;
+    ctx.compute(REQUEST_HANDLER_POOL, ctx.hardware.requestCpuUs + (recordBytes * ctx.hardware.brokerCpuNsPerByte) / 1000, () => {
+      for (const message of request) this.produce(from, channel, message);
+    });
+  }
+
+  /** KafkaApis.handleProduceRequest for one partition of the request in hand. */
+  private produce(from: NodeId, channel: ProduceChannel, request: ProduceRequest): void {
+    const silent = request.acks === 0;
+    const answered = (): void => {
+      channel.unanswered--;
+      if (channel.unanswered === 0 && this.produceChannels.get(from) === channel) this.handleNextProduce(from, channel);
+    };
+    this.parts.requests.appendRecords(
+      request,
+      (response) => {
+        this.send(from, response, REQUEST_HEADER_BYTES);
+        answered();
+      },
+      () => {
+        this.handleDisconnect(from);
+        this.parts.ctx.closeConnection(from);
+      },
+    );
+    // acks=0: no response will come, so the connection is free once the request is handled.
+    if (silent) answered();
+  }
+
   private handle(from: NodeId, request: KafkaRequest): void {
     const { replicaManager, requests, controller, metadataCache } = this.parts;
     switch (request.type) {
-      case 'produce':
-        return requests.produce(from, request);
       case 'fetch':
         return requests.fetch(from, request);
       case 'offsets-for-leader-epoch':

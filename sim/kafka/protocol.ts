@@ -123,6 +123,14 @@ export interface ProduceRequest {
   timeoutMs: number;
   partition: PartitionName;
   batch: WireBatch;
+  /**
+   * Kafka sends one ProduceRequest with a batch per partition; here each partition is its own
+   * message, and these say which of the client's request this is: `part` of `parts` (0-based),
+   * sent back to back. A broker handles one such request per client connection at a time.
+   * Absent: a request of its own.
+   */
+  part?: number;
+  parts?: number;
 }
 
 export interface ProduceResponse {
