@@ -14,11 +14,14 @@
 // Produce requests: kafka.server.DelayedProduce. The decision of when one completes is
 // produce.ts's `checkCompletion` (the HW passed the batch, or the replica stopped leading); here
 // each waiter keeps how to answer (a client over the network, or a broker component appending
-// to an internal topic), and its request.timeout.ms timer answers REQUEST_TIMED_OUT.
+// to an internal topic), and its request.timeout.ms deadline answers REQUEST_TIMED_OUT.
+//
+// Deadlines are reaped by one timer per purgatory (deadlines.ts), as Kafka's timing wheel does,
+// so an operation completed in time costs no timer.
 
 import { assert } from '../core/assert.ts';
-import type { TimerId } from '../core/scheduler.ts';
 import type { ActorContext, NodeId } from '../hw/actor.ts';
+import { DeadlineSet } from './deadlines.ts';
 import { checkCompletion, type DelayedProduce } from './produce.ts';
 import type { Partition } from './partition.ts';
 import { ErrorCode, type FetchRequest, type PartitionName, type ProduceResponse } from './protocol.ts';
@@ -41,20 +44,18 @@ export interface FetchPurgatoryHooks {
   complete(fetch: DelayedFetch): void;
 }
 
-interface Watched {
-  readonly fetch: DelayedFetch;
-  readonly timer: TimerId;
-}
-
 export class FetchPurgatory {
-  private readonly waiting = new Map<number, Watched>();
+  private readonly waiting = new Map<number, DelayedFetch>();
   private readonly byPartition = new Map<PartitionName, Set<number>>();
+  private readonly deadlines: DeadlineSet;
   private nextId = 1;
 
   constructor(
     private readonly ctx: ActorContext,
     private readonly hooks: FetchPurgatoryHooks,
-  ) {}
+  ) {
+    this.deadlines = new DeadlineSet(ctx, (id) => this.finish(id));
+  }
 
   get size(): number {
     return this.waiting.size;
@@ -64,8 +65,8 @@ export class FetchPurgatory {
   watch(from: NodeId, request: FetchRequest): void {
     assert(this.waiting.size < MAX_DELAYED_FETCHES, () => `${this.ctx.id}: more than ${MAX_DELAYED_FETCHES} fetches waiting`);
     const fetch: DelayedFetch = { id: this.nextId++, from, request };
-    const timer = this.ctx.setTimer(Math.max(0, Math.round(request.maxWaitMs * 1000)), () => this.finish(fetch.id));
-    this.waiting.set(fetch.id, { fetch, timer });
+    this.waiting.set(fetch.id, fetch);
+    this.deadlines.add(fetch.id, this.ctx.now + Math.max(0, Math.round(request.maxWaitMs * 1000)));
     for (const entry of request.partitions) {
       let ids = this.byPartition.get(entry.partition);
       if (ids === undefined) this.byPartition.set(entry.partition, (ids = new Set()));
@@ -78,23 +79,23 @@ export class FetchPurgatory {
     const ids = this.byPartition.get(partition);
     if (ids === undefined) return;
     for (const id of [...ids]) {
-      const watched = this.waiting.get(id);
-      if (watched !== undefined && this.hooks.canComplete(watched.fetch)) this.finish(id);
+      const fetch = this.waiting.get(id);
+      if (fetch !== undefined && this.hooks.canComplete(fetch)) this.finish(id);
     }
   }
 
   /** Answers the fetch now (completed or expired), once. */
   private finish(id: number): void {
-    const watched = this.waiting.get(id);
-    if (watched === undefined) return;
+    const fetch = this.waiting.get(id);
+    if (fetch === undefined) return;
     this.waiting.delete(id);
-    this.ctx.cancelTimer(watched.timer);
-    for (const entry of watched.fetch.request.partitions) {
+    this.deadlines.delete(id);
+    for (const entry of fetch.request.partitions) {
       const ids = this.byPartition.get(entry.partition);
       ids?.delete(id);
       if (ids?.size === 0) this.byPartition.delete(entry.partition);
     }
-    this.hooks.complete(watched.fetch);
+    this.hooks.complete(fetch);
   }
 }
 
@@ -104,15 +105,18 @@ export type ProduceReply = (response: ProduceResponse) => void;
 interface WaitingProduce {
   readonly delayed: DelayedProduce;
   readonly reply: ProduceReply;
-  readonly timer: TimerId;
 }
 
 export class ProducePurgatory {
   private readonly byPartition = new Map<PartitionName, Map<number, WaitingProduce>>();
+  private readonly partitionOf = new Map<number, PartitionName>();
+  private readonly deadlines: DeadlineSet;
   private nextId = 1;
   private count = 0;
 
-  constructor(private readonly ctx: ActorContext) {}
+  constructor(private readonly ctx: ActorContext) {
+    this.deadlines = new DeadlineSet(ctx, (id) => this.expire(id));
+  }
 
   get size(): number {
     return this.count;
@@ -121,10 +125,11 @@ export class ProducePurgatory {
   watch(delayed: DelayedProduce, reply: ProduceReply): void {
     assert(this.count < MAX_DELAYED_PRODUCES, () => `${this.ctx.id}: more than ${MAX_DELAYED_PRODUCES} produce requests waiting`);
     const id = this.nextId++;
-    const timer = this.ctx.setTimer(Math.max(0, delayed.deadlineUs - this.ctx.now), () => this.expire(delayed.partition, id));
     let waiting = this.byPartition.get(delayed.partition);
     if (waiting === undefined) this.byPartition.set(delayed.partition, (waiting = new Map()));
-    waiting.set(id, { delayed, reply, timer });
+    waiting.set(id, { delayed, reply });
+    this.partitionOf.set(id, delayed.partition);
+    this.deadlines.add(id, delayed.deadlineUs);
     this.count++;
   }
 
@@ -141,7 +146,9 @@ export class ProducePurgatory {
   }
 
   /** DelayedProduce.onExpiration. */
-  private expire(name: PartitionName, id: number): void {
+  private expire(id: number): void {
+    const name = this.partitionOf.get(id);
+    if (name === undefined) return;
     const entry = this.byPartition.get(name)?.get(id);
     if (entry === undefined) return;
     this.remove(name, id);
@@ -161,7 +168,8 @@ export class ProducePurgatory {
     const entry = waiting?.get(id);
     if (waiting === undefined || entry === undefined) return;
     waiting.delete(id);
-    this.ctx.cancelTimer(entry.timer);
+    this.partitionOf.delete(id);
+    this.deadlines.delete(id);
     this.count--;
     if (waiting.size === 0) this.byPartition.delete(name);
   }
