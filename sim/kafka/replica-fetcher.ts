@@ -210,7 +210,8 @@ class ReplicaFetcherThread {
       const outcome = partition.handleFetchAnswer(this.leaderId, sent, answer as ReplicaFetchPartitionResponse, this.ctx.now);
       switch (outcome.kind) {
         case 'appended':
-          blockedUs += this.hooks.appended(partition, outcome.batches, outcome.highWatermarkChanged);
+          // The wait covers the machine's whole dirty excess, so the partitions' waits overlap.
+          blockedUs = Math.max(blockedUs, this.hooks.appended(partition, outcome.batches, outcome.highWatermarkChanged));
           break;
         case 'truncated':
           this.hooks.truncated(partition, outcome.truncation);
