@@ -23,12 +23,21 @@ function evaluate(expectation: ExpectationSpec, summary: RunSummary): Expectatio
     return { name: expectation.name, ok: false, detail: `no ${expectation.figure} figure in scope (${describeScope(expectation)}) to check ${bounds} against` };
   }
   const broken = samples.filter((sample) => !holds(expectation, sample.value));
-  if (broken.length === 0) {
-    const shown = samples.length === 1 ? `${samples[0]!.value}` : samples.map((s) => `${s.where}=${s.value}`).join(', ');
-    return { name: expectation.name, ok: true, detail: `${expectation.figure} = ${shown}, ${bounds}` };
-  }
-  const shown = broken.map((s) => (s.where === '' ? `${s.value}` : `${s.value} for ${s.where}`)).join(', ');
-  return { name: expectation.name, ok: false, detail: `${expectation.figure} = ${shown}, expected ${bounds}` };
+  if (broken.length === 0) return { name: expectation.name, ok: true, detail: `${expectation.figure} = ${describeSamples(samples)}, ${bounds}` };
+  const listed = broken.slice(0, LISTED_SAMPLES).map((s) => (s.where === '' ? `${s.value}` : `${s.value} for ${s.where}`));
+  if (broken.length > LISTED_SAMPLES) listed.push(`and ${broken.length - LISTED_SAMPLES} more`);
+  return { name: expectation.name, ok: false, detail: `${expectation.figure} = ${listed.join(', ')}, expected ${bounds}` };
+}
+
+/** Values named in a detail; beyond it a passing check gives the range, a failing one a count. */
+const LISTED_SAMPLES = 10;
+
+function describeSamples(samples: readonly Sample[]): string {
+  if (samples.length === 1) return `${samples[0]!.value}`;
+  if (samples.length <= LISTED_SAMPLES) return samples.map((s) => `${s.where}=${s.value}`).join(', ');
+  const low = samples.reduce((a, b) => (b.value < a.value ? b : a));
+  const high = samples.reduce((a, b) => (b.value > a.value ? b : a));
+  return `${low.value} (${low.where}) to ${high.value} (${high.where}) over ${samples.length}`;
 }
 
 function holds(e: ExpectationSpec, value: number): boolean {

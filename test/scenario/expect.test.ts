@@ -93,3 +93,19 @@ describe('expectations', () => {
     expect(results.map((r) => r.ok)).toEqual([true, true, true]);
   });
 });
+
+describe('expectation details over many entries', () => {
+  const many = (count: number, value: (i: number) => number) =>
+    summary({ partitions: Array.from({ length: count }, (_, i) => ({ partition: `orders/${i}`, leaderChanges: 0, offlineMs: 0, maxUnavailableMs: value(i), logStartOffset: 0, oldestRecordAgeMs: 0 })) });
+
+  it('a passing check over many partitions gives the range, not every value', () => {
+    const [result] = evaluateExpectations(expectations('  maxUnavailableMs: {atMost: 5s}\n'), many(40, (i) => i * 10));
+    expect(result).toEqual({ name: 'maxUnavailableMs', ok: true, detail: 'partitions.maxUnavailableMs = 0 (orders/0) to 390 (orders/39) over 40, ≤ 5000' });
+  });
+
+  it('a failing check names the first ten broken values and counts the rest', () => {
+    const [result] = evaluateExpectations(expectations('  maxUnavailableMs: {atMost: 5s}\n'), many(40, () => 6000));
+    expect(result!.ok).toBe(false);
+    expect(result!.detail).toMatch(/^partitions\.maxUnavailableMs = (6000 for orders\/\d+, ){10}and 30 more, expected ≤ 5000$/);
+  });
+});
