@@ -159,6 +159,8 @@ export interface SeedRange {
 export interface ExploreFailure {
   seed: number;
   kinds: string[];
+  /** The first line of the simulator's error when the run threw (an assertion or an exception). */
+  error: string | null;
   /** Faults of the written (shrunk) scenario, else of the seed's plan. */
   faults: number;
   file: string | null;
@@ -171,7 +173,8 @@ function failuresOf(failing: readonly SeedOutcome[], groups: readonly FailureGro
     const group = written.get(outcome.seed);
     const shrunk = group?.shrunk ?? null;
     const shrink = shrunk === null ? null : { before: shrunk.before, after: shrunk.after, runs: shrunk.runs, budget: shrunk.budget, fixedPoint: shrunk.fixedPoint };
-    return { seed: outcome.seed, kinds: outcome.kinds, faults: shrunk?.after.faults ?? outcome.faults, file: group === undefined ? null : group.file, shrink };
+    const error = outcome.error?.split('\n')[0] ?? null;
+    return { seed: outcome.seed, kinds: outcome.kinds, error, faults: shrunk?.after.faults ?? outcome.faults, file: group === undefined ? null : group.file, shrink };
   });
 }
 
