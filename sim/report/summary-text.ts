@@ -63,5 +63,8 @@ function retentionRows(s: RunSummary): [string, string][] {
   if (s.partitions.every((p) => p.logStartOffset === 0)) return [];
   return s.partitions
     .slice(0, 12)
-    .map((p) => [`${p.partition} log`, `starts at offset ${p.logStartOffset}, oldest batch ${seconds(p.oldestRecordAgeMs)} s old`]);
+    .map((p) => {
+      const kept = p.logEndOffset > p.logStartOffset ? `oldest batch ${seconds(p.oldestRecordAgeMs)} s old` : 'nothing left';
+      return [`${p.partition} log`, `offsets ${p.logStartOffset}–${p.logEndOffset}, ${kept}`];
+    });
 }

@@ -11,6 +11,8 @@ export interface PartitionFigures {
   maxUnavailableMs: number;
   /** The log start offset of the leader's log at the end (of a replica's while offline): retention deleted what lies below. */
   logStartOffset: number;
+  /** The end of that log: with logStartOffset, how many offsets it still holds. */
+  logEndOffset: number;
   /** Age at the end of the oldest batch still in that log (its newest record's timestamp); 0 when empty. */
   oldestRecordAgeMs: number;
 }

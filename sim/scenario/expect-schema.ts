@@ -84,6 +84,7 @@ function buildFigures(): Record<string, FigureInfo> {
     ['offlineMs', 'Total time a partition had no leader.', true],
     ['maxUnavailableMs', 'Longest time a partition could not take acks=all writes.', true],
     ['logStartOffset', "The log start offset of a partition's leader at the end: retention deleted the offsets below.", false],
+    ['logEndOffset', "The log end offset of a partition's leader at the end.", false],
     ['oldestRecordAgeMs', "Age at the end of the oldest batch still in the leader's log.", true],
   ];
   for (const [name, doc, ms] of perPartition) {

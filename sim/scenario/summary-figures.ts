@@ -1,7 +1,7 @@
 // The parts of the run summary (DESIGN §12) read from the live simulation at the end rather than
 // folded from the trace: each producer's outcome next to the checker's verdict on its records
 // (what acks=0, acks=1 and acks=all each promised and what was lost, FIDELITY A2, A10), and each
-// partition's retained log (its log start offset and the age of its oldest batch, which shows what
+// partition's retained log (its start and end offsets and the age of its oldest batch, which shows what
 // retention.ms deleted and what the active segment kept, FIDELITY §D).
 //
 // A partition's log is its leader's at the end; while the partition is offline, that of the first
@@ -41,11 +41,12 @@ export function partitionFigures(simulation: Simulation, timelines: readonly Par
   const nowUs = simulation.scheduler.now;
   return timelines.map((timeline) => {
     const log = finalLog(simulation, timeline.partition);
-    if (log === undefined) return { ...timeline, logStartOffset: 0, oldestRecordAgeMs: 0 };
+    if (log === undefined) return { ...timeline, logStartOffset: 0, logEndOffset: 0, oldestRecordAgeMs: 0 };
     const oldest = log.batchContaining(log.logStartOffset);
     return {
       ...timeline,
       logStartOffset: log.logStartOffset,
+      logEndOffset: log.logEndOffset,
       oldestRecordAgeMs: oldest === undefined ? 0 : round3((nowUs - oldest.maxTimestampUs) / 1000),
     };
   });

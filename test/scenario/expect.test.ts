@@ -29,8 +29,8 @@ function summary(overrides: Partial<RunSummary> = {}): RunSummary {
     consumed: { records: 0, duplicates: 0 },
     anomalies: { lostAckedWrites: 3, duplicates: 0, reordered: 0, divergentReplicas: 0, invariantViolations: 0 },
     partitions: [
-      { partition: 'orders/0', leaderChanges: 1, offlineMs: 20_000, maxUnavailableMs: 20_000, logStartOffset: 0, oldestRecordAgeMs: 59_000 },
-      { partition: 'orders/1', leaderChanges: 0, offlineMs: 0, maxUnavailableMs: 0, logStartOffset: 4_000, oldestRecordAgeMs: 12_000 },
+      { partition: 'orders/0', leaderChanges: 1, offlineMs: 20_000, maxUnavailableMs: 20_000, logStartOffset: 0, logEndOffset: 1_000, oldestRecordAgeMs: 59_000 },
+      { partition: 'orders/1', leaderChanges: 0, offlineMs: 0, maxUnavailableMs: 0, logStartOffset: 4_000, logEndOffset: 5_000, oldestRecordAgeMs: 12_000 },
     ],
     latencyMs: { p50: 2, p99: 9, max: 30 },
     throughput: { producedRecordsPerSec: 1000, producedBytesPerSec: 200_000, consumedRecordsPerSec: 0 },
@@ -96,7 +96,7 @@ describe('expectations', () => {
 
 describe('expectation details over many entries', () => {
   const many = (count: number, value: (i: number) => number) =>
-    summary({ partitions: Array.from({ length: count }, (_, i) => ({ partition: `orders/${i}`, leaderChanges: 0, offlineMs: 0, maxUnavailableMs: value(i), logStartOffset: 0, oldestRecordAgeMs: 0 })) });
+    summary({ partitions: Array.from({ length: count }, (_, i) => ({ partition: `orders/${i}`, leaderChanges: 0, offlineMs: 0, maxUnavailableMs: value(i), logStartOffset: 0, logEndOffset: 0, oldestRecordAgeMs: 0 })) });
 
   it('a passing check over many partitions gives the range, not every value', () => {
     const [result] = evaluateExpectations(expectations('  maxUnavailableMs: {atMost: 5s}\n'), many(40, (i) => i * 10));
