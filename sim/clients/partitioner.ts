@@ -11,11 +11,16 @@
 // An unkeyed record goes to the topic's sticky partition: one available partition (one with a
 // leader) is used until the accumulator opens a new batch for it, then another is picked at random.
 //
+// With partitioner.class=RoundRobinPartitioner (Kafka 2.4+, and what the DefaultPartitioner did for
+// unkeyed records before 2.4) every record, keyed or not, goes to the topic's next available
+// partition in turn (all partitions when none is available).
+//
 // Simplified: randomness comes from an injected Rng instead of ThreadLocalRandom, and the choice of
 // the next sticky partition is drawn directly among the other available partitions; Kafka draws
 // among all available ones and redraws while it hits the old one, which yields the same uniform
 // distribution but needs an unbounded loop. The adaptive BuiltInPartitioner of Kafka 3.3 (KIP-794)
-// is not modelled.
+// is not modelled, nor the skipped partitions of RoundRobinPartitioner in 2.4–3.3 (KAFKA-9965:
+// the producer asked it twice when a record opened a new batch).
 
 import type { Rng } from '../core/rng.ts';
 
@@ -153,5 +158,18 @@ export class StickyPartitioner {
     if (availablePartitions.length === 1) return availablePartitions[0] as number;
     const others = availablePartitions.filter((partition) => partition !== oldPartition);
     return others.length > 0 ? this.rng.pick(others) : (availablePartitions[0] as number);
+  }
+}
+
+/** RoundRobinPartitioner: a counter per topic over the available partitions. */
+export class RoundRobinPartitioner {
+  private readonly counterByTopic = new Map<string, number>();
+
+  partition(topic: string, availablePartitions: readonly number[], numPartitions: number): number {
+    checkPartitionCount(numPartitions, 'RoundRobinPartitioner.partition');
+    const next = this.counterByTopic.get(topic) ?? 0;
+    this.counterByTopic.set(topic, next + 1);
+    if (availablePartitions.length === 0) return next % numPartitions;
+    return availablePartitions[next % availablePartitions.length] as number;
   }
 }

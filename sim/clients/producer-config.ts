@@ -21,6 +21,9 @@ import type { HardwareProfile } from '../hw/profiles.ts';
 export const COMPRESSION_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
 
+export const PARTITIONERS = ['DefaultPartitioner', 'RoundRobinPartitioner'] as const;
+export type PartitionerClass = (typeof PARTITIONERS)[number];
+
 /** Uncompressed bytes per compressed byte, by codec (Zstandard README table, see above). */
 export const COMPRESSION_RATIO: Readonly<Record<CompressionCodec, number>> = {
   none: 1,
@@ -47,6 +50,7 @@ export interface ProducerConfig {
   'max.request.size': number;
   'metadata.max.age.ms': number;
   'compression.type': CompressionCodec;
+  'partitioner.class': PartitionerClass;
   'reconnect.backoff.ms': number;
   'reconnect.backoff.max.ms': number;
 }
@@ -69,6 +73,7 @@ export const PRODUCER_DEFAULTS: Readonly<ProducerConfig> = {
   'max.request.size': 1048576,
   'metadata.max.age.ms': 300000,
   'compression.type': 'none',
+  'partitioner.class': 'DefaultPartitioner',
   'reconnect.backoff.ms': 50,
   'reconnect.backoff.max.ms': 1000,
 };
@@ -123,6 +128,8 @@ export interface ProducerSettings {
   readonly maxRequestSizeBytes: number;
   readonly metadataMaxAgeUs: number;
   readonly compression: CompressionCodec;
+  /** partitioner.class: where unkeyed records go (sticky, or the next partition each time). */
+  readonly roundRobin: boolean;
   readonly reconnectBackoffUs: number;
   readonly reconnectBackoffMaxUs: number;
   /** Sender.guaranteeMessageOrder: one request in flight mutes each partition it carries. */
@@ -147,6 +154,7 @@ export function producerSettings(config: ProducerConfig): ProducerSettings {
     maxRequestSizeBytes: config['max.request.size'],
     metadataMaxAgeUs: msToUs(config['metadata.max.age.ms']),
     compression: config['compression.type'],
+    roundRobin: config['partitioner.class'] === 'RoundRobinPartitioner',
     reconnectBackoffUs: msToUs(config['reconnect.backoff.ms']),
     reconnectBackoffMaxUs: msToUs(config['reconnect.backoff.max.ms']),
     guaranteeMessageOrder: config['max.in.flight.requests.per.connection'] === 1,

@@ -4,8 +4,9 @@
 // 1. waitOnMetadata: the topic's partitions must be known; the first send() asks for metadata and
 //    blocks until it arrives, at most max.block.ms.
 // 2. The record must fit max.request.size and buffer.memory (else RecordTooLargeException).
-// 3. Partition: the record's own, else keyed (toPositive(murmur2(key)) % partitions), else the
-//    sticky partition (KIP-480).
+// 3. Partition: the record's own, else the next in turn with partitioner.class=
+//    RoundRobinPartitioner, else keyed (toPositive(murmur2(key)) % partitions), else the sticky
+//    partition (KIP-480).
 // 4. accumulator.append with abortOnNewBatch for sticky records: if the sticky partition needs a
 //    new batch, the partitioner moves on first (onNewBatch) and the record is appended there.
 // 5. No room in buffer.memory: send() blocks until a batch completes and returns its buffer, for
@@ -30,7 +31,7 @@ import { partitionName } from '../kafka/protocol.ts';
 import type { AppendRecord, RecordAccumulator } from './accumulator.ts';
 import type { ProducerHistory } from './history.ts';
 import { KeyChooser, keyName, PoissonArrivals, type LoadSpec } from './load.ts';
-import { keyedPartition, StickyPartitioner } from './partitioner.ts';
+import { keyedPartition, RoundRobinPartitioner, StickyPartitioner } from './partitioner.ts';
 import { batchUpperBoundBytes } from './producer-batch.ts';
 import type { ProducerCpuCosts, ProducerSettings } from './producer-config.ts';
 import type { PartitionRef, ProducerMetadata, TopicMetadata } from './producer-metadata.ts';
@@ -77,6 +78,7 @@ interface BlockedSend {
 export class ApplicationThread {
   private readonly keys: KeyChooser;
   private readonly sticky: StickyPartitioner;
+  private readonly roundRobin = new RoundRobinPartitioner();
   private readonly arrivals: PoissonArrivals | null;
   private readonly pending: PendingSend[] = [];
   private backlog = 0;
@@ -207,7 +209,7 @@ export class ApplicationThread {
     const upperBoundBytes = batchUpperBoundBytes(keyBytes, load.messageBytes);
     if (upperBoundBytes > settings.maxRequestSizeBytes || upperBoundBytes > settings.bufferMemoryBytes) return this.fail(send, 'RECORD_TOO_LARGE');
     const record: AppendRecord = { keyBytes, valueBytes: load.messageBytes, keyIndex: send.keyIndex, invokeUs: send.invokeUs };
-    const sticky = blockedPartition < 0 && load.partition === null && send.keyIndex < 0;
+    const sticky = blockedPartition < 0 && load.partition === null && send.keyIndex < 0 && !this.parts.settings.roundRobin;
     let partition = blockedPartition >= 0 ? blockedPartition : this.partitionFor(send.keyIndex, topic);
     let result = accumulator.append(this.ref(partition), record, ctx.now, sticky);
     if (result.kind === 'abort-for-new-batch') {
@@ -224,6 +226,7 @@ export class ApplicationThread {
   private partitionFor(keyIndex: number, topic: TopicMetadata): number {
     const { load } = this.parts;
     if (load.partition !== null) return load.partition;
+    if (this.parts.settings.roundRobin) return this.roundRobin.partition(load.topic, topic.available, topic.partitionCount);
     if (keyIndex < 0) return this.sticky.partition(load.topic, topic.available, topic.partitionCount);
     if (this.keyPartitionsCount !== topic.partitionCount) {
       this.keyPartitions = new Int32Array(load.keys?.count ?? 0).fill(-1);

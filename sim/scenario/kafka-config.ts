@@ -153,6 +153,16 @@ export const PRODUCER_CONFIG = {
   'max.request.size': { type: 'size-bytes', default: 1048576, min: 0, doc: 'Largest produce request.' },
   'metadata.max.age.ms': { type: 'duration-ms', default: 300000, min: 0, doc: 'Refresh metadata at least this often.' },
   'compression.type': { type: 'enum', values: ['none', 'gzip', 'snappy', 'lz4', 'zstd'], default: 'none', doc: 'Codec applied to each batch.' },
+  'partitioner.class': {
+    type: 'enum',
+    values: ['DefaultPartitioner', 'RoundRobinPartitioner'],
+    aliases: {
+      'org.apache.kafka.clients.producer.internals.DefaultPartitioner': 'DefaultPartitioner',
+      'org.apache.kafka.clients.producer.RoundRobinPartitioner': 'RoundRobinPartitioner',
+    },
+    default: 'DefaultPartitioner',
+    doc: 'Where unkeyed records go: DefaultPartitioner sticks to a partition per batch (KIP-480); RoundRobinPartitioner takes the next partition for every record, as producers before Kafka 2.4 did.',
+  },
   'reconnect.backoff.ms': { type: 'duration-ms', default: 50, min: 0, doc: 'First pause before reconnecting to a broker.' },
   'reconnect.backoff.max.ms': { type: 'duration-ms', default: 1000, min: 0, doc: 'Longest pause between reconnect attempts (the backoff doubles up to it).' },
 } as const satisfies ConfigTable;
