@@ -5,6 +5,8 @@
 import { describe, it, expect } from 'vitest';
 import { MemorySink, type TraceEvent } from '../../sim/core/trace.ts';
 import { US_PER_SECOND } from '../../sim/core/time.ts';
+import { readFileSync } from 'node:fs';
+import { loadScenario } from '../../sim/scenario/load.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
 import { caseSpec, type Case } from './arbitraries.ts';
 
@@ -65,5 +67,17 @@ describe('liveness after a broker crash', () => {
     const rejoined = events.find((e) => e.k === 'isr-change' && e.t > registered.t && (e.isr as number[]).length === 3);
     expect(rejoined).toBeDefined();
     expect(rejoined!.t - registered.t).toBeLessThan(3 * US_PER_SECOND);
+  });
+});
+
+describe('liveness regressions found by sim explore', () => {
+  it('a follower with nothing to fetch after its backoff does not spin its fetcher thread at one instant', () => {
+    const file = new URL('./regressions/fetcher-wake-loop.yaml', import.meta.url);
+    const loaded = loadScenario(readFileSync(file, 'utf8'), 'fetcher-wake-loop.yaml');
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
+    const { summary } = runScenario(loaded.spec, { story: false });
+    expect(summary.anomalies.lostAckedWrites).toBe(0);
+    expect(summary.produced.acked).toBeGreaterThan(100);
+    expect(summary.events).toBeLessThan(1_000_000);
   });
 });
