@@ -131,16 +131,30 @@ class ReplicaFetcherThread {
     if (!this.busy) this.doWork();
   }
 
-  /** One turn of AbstractFetcherThread.doWork: truncation queries first, then a fetch. */
+  /**
+   * One turn of AbstractFetcherThread.doWork: truncation queries first, then a fetch. It runs after
+   * every answer of every fetcher in the cluster, so it is written as plain loops.
+   */
   private doWork(): void {
-    const ready = [...this.partitions.values()].filter((partition) => (this.delayedUntilUs.get(partition.name) ?? 0) <= this.ctx.now);
-    const queries = ready.map((partition) => partition.epochQuery()).filter((query): query is EpochQueryEntry => query !== undefined);
+    const nowUs = this.ctx.now;
+    const ready: Partition[] = [];
+    const queries: EpochQueryEntry[] = [];
+    for (const partition of this.partitions.values()) {
+      if (this.delayedUntilUs.size > 0 && (this.delayedUntilUs.get(partition.name) ?? 0) > nowUs) continue;
+      ready.push(partition);
+      const query = partition.epochQuery();
+      if (query !== undefined) queries.push(query);
+    }
     if (queries.length > 0) {
       this.sendEpochQueries(queries);
       return;
     }
     const maxBytes = this.config['replica.fetch.max.bytes'];
-    const entries = ready.map((partition) => partition.fetchRequest(maxBytes)).filter((entry): entry is FetchPartitionRequest => entry !== undefined);
+    const entries: FetchPartitionRequest[] = [];
+    for (const partition of ready) {
+      const entry = partition.fetchRequest(maxBytes);
+      if (entry !== undefined) entries.push(entry);
+    }
     if (entries.length > 0) {
       this.sendFetch(entries);
       return;
@@ -202,11 +216,10 @@ class ReplicaFetcherThread {
   /** processFetchRequest: each partition's answer, then the next fetch (after a blocked write). */
   private processFetchResponse(entries: readonly FetchPartitionRequest[], response: FetchResponse): void {
     let blockedUs = 0;
-    const answers = new Map(response.partitions.map((entry) => [entry.partition, entry]));
-    for (const sent of entries) {
+    entries.forEach((sent, index) => {
       const partition = this.partitions.get(sent.partition);
-      const answer = answers.get(sent.partition);
-      if (partition === undefined || answer === undefined) continue;
+      const answer = answerFor(response, sent.partition, index);
+      if (partition === undefined || answer === undefined) return;
       const outcome = partition.handleFetchAnswer(this.leaderId, sent, answer as ReplicaFetchPartitionResponse, this.ctx.now);
       switch (outcome.kind) {
         case 'appended':
@@ -225,7 +238,7 @@ class ReplicaFetcherThread {
         default:
           break;
       }
-    }
+    });
     if (blockedUs > 0) this.ctx.setTimer(Math.ceil(blockedUs), () => this.doWork());
     else this.doWork();
   }
@@ -260,4 +273,10 @@ class ReplicaFetcherThread {
       this.wake();
     });
   }
+}
+
+/** The answer for `name`: the leader answers in request order, so usually the one at `index`. */
+function answerFor(response: FetchResponse, name: PartitionName, index: number): FetchResponse['partitions'][number] | undefined {
+  const atIndex = response.partitions[index];
+  return atIndex?.partition === name ? atIndex : response.partitions.find((entry) => entry.partition === name);
 }
