@@ -1,18 +1,22 @@
 // `npm run bench`: a performance report (never a timed test). Prints tables; `--json` prints one
 // JSON object instead. `--quick` uses fewer repetitions for a fast look. The calibration section
 // (bench-* scenarios against FIDELITY §C) takes a couple of minutes: `--calibration` runs it
-// alone, `--no-calibration` skips it.
+// alone, `--no-calibration` skips it. The scenarios section (whole runs up to 100 brokers, each in
+// a child process) takes longer still: `--scenarios` runs it alone, `--no-scenarios` skips it.
 
 import { benchKernel, type KernelRow } from './kernel.ts';
 import { benchNetwork, formatNetworkReport } from './network.ts';
 import { benchChecker, checkerLines } from './checker.ts';
 import { benchCalibration, calibrationLines, type CalibrationReport } from './calibration.ts';
+import { benchScenarios, scenarioLines, type ScenarioBenchRow } from './scenarios.ts';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const quick = args.has('--quick');
 const calibrationOnly = args.has('--calibration');
 const withCalibration = !args.has('--no-calibration');
+const scenariosOnly = args.has('--scenarios');
+const withScenarios = !args.has('--no-scenarios');
 
 function formatRate(perSecond: number): string {
   return `${(perSecond / 1e6).toFixed(2)} M/s`;
@@ -66,7 +70,21 @@ function calibrationReport(): CalibrationReport {
   return calibration;
 }
 
+function scenariosReport(): ScenarioBenchRow[] {
+  const rows = benchScenarios({ quick });
+  if (!json) console.log(`\n${scenarioLines(rows).join('\n')}`);
+  return rows;
+}
+
 const report = calibrationOnly
   ? { calibration: calibrationReport() }
-  : { kernel: kernelReport(), network: networkReport(), checker: checkerReport(), ...(withCalibration ? { calibration: calibrationReport() } : {}) };
+  : scenariosOnly
+    ? { scenarios: scenariosReport() }
+    : {
+        kernel: kernelReport(),
+        network: networkReport(),
+        checker: checkerReport(),
+        ...(withScenarios ? { scenarios: scenariosReport() } : {}),
+        ...(withCalibration ? { calibration: calibrationReport() } : {}),
+      };
 if (json) console.log(JSON.stringify(report, null, 2));

@@ -9,7 +9,12 @@ import { runScenario } from '../sim/scenario/run.ts';
 import type { ScenarioSpec } from '../sim/scenario/spec.ts';
 
 const DIR = new URL('../scenarios/', import.meta.url).pathname;
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
+// bench-* scenarios are benchmarks (`npm run bench`): calibration runs and clusters of up to 100
+// brokers that take minutes each, far over a test's budget. test/scenarios-bench.test.ts checks
+// that they load, and failover-cost-1000-partitions runs the 100-broker shape here at a tenth.
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.yaml') && !f.startsWith('bench-'))
+  .sort();
 
 function load(file: string): ScenarioSpec {
   const result = loadScenario(readFileSync(join(DIR, file), 'utf8'), file);
