@@ -8,10 +8,16 @@
 // Connections follow TCP where it shows to Kafka (actor.ts states the contract):
 // - A send opens a connection if the sender holds none; the receiver attaches to it on the first
 //   message (two nodes opening at once share one, as a TCP simultaneous open does).
-// - A message dropped by a partition, or by a powered-off receiver, breaks its direction of the
-//   connection: TCP delivers nothing past a gap, so everything after it is lost too, until a side
-//   closes the connection (Kafka's and ZooKeeper's clients do when a request times out). The
-//   sender hears nothing: a partitioned or powered-off peer is silent.
+// - A message a partition drops is retransmitted, as TCP does: its direction of the connection
+//   stalls (what follows queues behind the gap, in order), and the sender retries after the
+//   retransmission timeout — 200 ms (Linux's TCP_RTO_MIN), doubling up to 120 s (TCP_RTO_MAX) —
+//   until the path is open again, when the queue goes out in order; after tcp_retries2 = 15
+//   retries (about 15 minutes) the connection times out and the sender hears a reset. So a short
+//   partition costs its length plus at most one RTO, not a request timeout; a long one is cut
+//   short by the clients' own request timeouts, which close the connection. The peer hears nothing.
+// - A message dropped by a powered-off receiver, or lost with its sender's power, breaks its
+//   direction: nothing after it is delivered until a side closes the connection; data arriving
+//   on it at a receiver that no longer holds it (the machine rebooted) is answered by a reset.
 // - Data reaching a machine whose process is not running (crashed, stopped, restarting), or on a
 //   connection the receiver no longer holds (it restarted since), is answered by a reset (RST),
 //   so the sender learns at once — one round trip.
@@ -23,7 +29,9 @@
 //
 // Each message costs two events (arrival at the receiving NIC, then delivery after its
 // serialisation) and one small object; partition checks read a flag cached on the path.
-// Simplified: no packet-level loss, duplication or corruption; one connection per pair of nodes
+// Simplified: a stalled direction queues its messages at the sender and retransmits them only
+// when the path is open (no congestion window, no duplicate deliveries to suppress); no
+// packet-level loss, duplication or corruption; one connection per pair of nodes
 // (Kafka opens one per client and per purpose); no flow control (see nic.ts).
 
 import { assert } from '../core/assert.ts';
@@ -100,11 +108,33 @@ class Pair {
   ) {}
 }
 
+/** TCP_RTO_MIN: the first retransmission timeout of an established connection (Linux). */
+export const TCP_RTO_MIN_US = 200_000;
+/** TCP_RTO_MAX: the retransmission timeout stops doubling here (Linux). */
+export const TCP_RTO_MAX_US = 120_000_000;
+/** net.ipv4.tcp_retries2: retransmissions before an established connection times out (Linux default). */
+export const TCP_RETRIES2 = 15;
+
+/** One direction of a connection waiting to retransmit what a partition dropped. */
+class Stall {
+  readonly packets: Packet[] = [];
+  rtoUs = TCP_RTO_MIN_US;
+  retries = 0;
+  /** False once the sending side is gone (crash, power loss): its queue is dropped. */
+  live = true;
+  constructor(
+    readonly conn: Connection,
+    readonly forward: boolean,
+  ) {}
+}
+
 class Connection {
   attachedA = false;
   attachedB = false;
   brokenAB = false;
   brokenBA = false;
+  stallAB: Stall | null = null;
+  stallBA: Stall | null = null;
   constructor(
     readonly id: number,
     readonly pair: Pair,
@@ -146,6 +176,7 @@ export class Network {
   private readonly messageType: (message: unknown) => string | undefined;
   private readonly onArrive = (packet: Packet): void => this.arrive(packet);
   private readonly onDeliver = (packet: Packet): void => this.deliver(packet);
+  private readonly onRetransmit = (stall: Stall): void => this.retransmit(stall);
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -194,6 +225,9 @@ export class Network {
    */
   processEnded(node: NetNode, how: DisconnectReason | 'silent'): void {
     for (const conn of node.conns.values()) {
+      // Its kernel forgets what it was retransmitting (a reset or silence ends the connection).
+      const outgoing = conn.pair.ab.from === node ? conn.stallAB : conn.stallBA;
+      if (outgoing !== null) this.endStall(outgoing);
       if (how !== 'silent') this.transmit(how === 'reset' ? RST : FIN, conn, conn.pair.ab.from === node, undefined, 0);
     }
     node.conns.clear();
@@ -226,7 +260,7 @@ export class Network {
     // Simultaneous open: the peer opened a connection we have not yet seen; share it — unless
     // some of its data was already lost (a broken direction): then its replies could never reach
     // us, so open a fresh one, which the peer accepts in place of the old (a reset of that one).
-    if (latest !== null && !latest.brokenAB && !latest.brokenBA && !(fromIsA ? latest.attachedA : latest.attachedB) && to.conns.get(from.id) === latest) {
+    if (latest !== null && !latest.brokenAB && !latest.brokenBA && latest.stallAB === null && latest.stallBA === null && !(fromIsA ? latest.attachedA : latest.attachedB) && to.conns.get(from.id) === latest) {
       this.attach(latest, fromIsA);
       from.conns.set(to.id, latest);
       return latest;
@@ -273,6 +307,12 @@ export class Network {
   private transmit(kind: FrameKind, conn: Connection, forward: boolean, message: unknown, bytes: number): void {
     const path = forward ? conn.pair.ab : conn.pair.ba;
     const nowUs = this.scheduler.now;
+    const stall = forward ? conn.stallAB : conn.stallBA;
+    if (stall !== null) {
+      // Behind a gap: it waits in the send queue for the retransmission.
+      stall.packets.push(new Packet(kind, conn, forward, message, bytes, nowUs, nowUs, nowUs, path.from.host.powerLosses));
+      return;
+    }
     const sender = path.from.host;
     const departUs = sender.nic.transmit(nowUs, bytes);
     const jitterUs = path.jitterUs > 0 ? path.from.rng.int(path.jitterUs + 1) : 0;
@@ -288,6 +328,16 @@ export class Network {
     const path = packet.forward ? packet.conn.pair.ab : packet.conn.pair.ba;
     const sender = path.from.host;
     const receiver = path.to.host;
+    const stall = packet.forward ? packet.conn.stallAB : packet.conn.stallBA;
+    if (stall !== null) {
+      // Sent before the gap was noticed: it queues behind it, in order.
+      if (stall.live && sender.powerLosses === packet.senderPowerLosses) stall.packets.push(packet);
+      return;
+    }
+    if (path.blocked && packet.kind !== RST && sender.powerLosses === packet.senderPowerLosses) {
+      this.startStall(packet);
+      return;
+    }
     let reason: string | null = null;
     if (sender.powerLosses !== packet.senderPowerLosses && packet.departUs > sender.powerLossAtUs(packet.senderPowerLosses)) reason = 'sender-power-loss';
     else if (path.blocked) reason = 'partition';
@@ -365,6 +415,56 @@ export class Network {
     if (this.trace.fullDetail) this.trace.emit(reason === 'reset' ? 'conn-reset' : 'conn-closed', { node: receiver.id, peer }, Level.Full);
     else this.trace.skip();
     receiver.host.disconnected(peer, reason);
+  }
+
+  /** A partition dropped `packet`: its direction stalls and retransmits after the RTO. */
+  private startStall(packet: Packet): void {
+    const stall = new Stall(packet.conn, packet.forward);
+    stall.packets.push(packet);
+    if (packet.forward) packet.conn.stallAB = stall;
+    else packet.conn.stallBA = stall;
+    if (this.trace.fullDetail) {
+      const path = packet.forward ? packet.conn.pair.ab : packet.conn.pair.ba;
+      this.trace.emit('tcp-stall', { from: path.from.id, to: path.to.id, type: this.messageType(packet.message) ?? null }, Level.Full);
+    } else {
+      this.trace.skip();
+    }
+    this.scheduler.schedule(stall.rtoUs, this.onRetransmit, stall);
+  }
+
+  /** The retransmission timer: the path is open again (send the queue in order), or back off. */
+  private retransmit(stall: Stall): void {
+    if (!stall.live) return;
+    const { conn, forward } = stall;
+    const path = forward ? conn.pair.ab : conn.pair.ba;
+    if (path.blocked) {
+      stall.retries++;
+      if (stall.retries > TCP_RETRIES2) {
+        this.endStall(stall);
+        if (forward) conn.brokenAB = true;
+        else conn.brokenBA = true;
+        // ETIMEDOUT: the sender's socket fails.
+        if (path.from.host.listening && path.from.conns.get(path.to.id) === conn) {
+          path.from.conns.delete(path.to.id);
+          this.notify(path.from, path.to.id, 'reset');
+        }
+        return;
+      }
+      stall.rtoUs = Math.min(2 * stall.rtoUs, TCP_RTO_MAX_US);
+      this.scheduler.schedule(stall.rtoUs, this.onRetransmit, stall);
+      return;
+    }
+    this.endStall(stall);
+    for (const packet of stall.packets) this.transmit(packet.kind, conn, forward, packet.message, packet.bytes);
+  }
+
+  private endStall(stall: Stall): void {
+    stall.live = false;
+    if (stall.forward) {
+      if (stall.conn.stallAB === stall) stall.conn.stallAB = null;
+    } else if (stall.conn.stallBA === stall) {
+      stall.conn.stallBA = null;
+    }
   }
 
   private lose(packet: Packet, path: Path, reason: string): void {

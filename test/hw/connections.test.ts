@@ -120,7 +120,40 @@ describe('connections and faults, as a TCP client sees them', () => {
     expect(t.actor('client').disconnects).toEqual([{ peer: 'server', reason: 'closed', atUs: 10_066 }]);
   });
 
-  it('a message lost to a partition breaks its connection until the sender closes it', () => {
+  it('a message dropped by a short partition is retransmitted once it heals, in order with what followed (TCP)', () => {
+    const t = clientAndServer();
+    const client = () => t.actor('client').ctx;
+    request(t, 1000, 'connect');
+    let fault = 0;
+    at(t.scheduler, 10_000, () => (fault = t.world.partition({ kind: 'one-way', from: ['client'], to: ['server'] })));
+    at(t.scheduler, 11_000, () => client().send('server', 'first', 100));
+    at(t.scheduler, 12_000, () => client().send('server', 'second', 100));
+    at(t.scheduler, 100_000, () => t.world.heal(fault));
+    at(t.scheduler, 150_000, () => client().send('server', 'third', 100));
+    t.world.runUntil(10_000_000);
+    const server = t.actor('server');
+    expect(server.received.map((r) => r.message)).toEqual(['connect', 'first', 'second', 'third']);
+    // Dropped as it reached the partition (11.051 ms), retransmitted one RTO (200 ms) later, when
+    // the path is open again: it arrives one transfer (52 µs) after that.
+    expect(server.received[1]!.atUs).toBe(211_103);
+    expect(server.disconnects).toEqual([]);
+  });
+
+  it('a partition outlasting tcp_retries2 retransmissions times the connection out: the sender hears a reset', () => {
+    const t = clientAndServer();
+    request(t, 1000, 'connect');
+    at(t.scheduler, 10_000, () => t.world.partition({ kind: 'isolate', nodes: ['server'] }));
+    at(t.scheduler, 11_000, () => t.actor('client').ctx.send('server', 'never arrives', 100));
+    t.world.runUntil(30 * 60 * 1_000_000);
+    const [timedOut] = t.actor('client').disconnects;
+    expect(timedOut?.reason).toBe('reset');
+    // 0.2 + 0.4 + … doubling, capped at 120 s: about 15 minutes after the drop.
+    expect(timedOut!.atUs).toBeGreaterThan(13 * 60 * 1_000_000);
+    expect(timedOut!.atUs).toBeLessThan(17 * 60 * 1_000_000);
+    expect(t.actor('server').received.map((r) => r.message)).toEqual(['connect']);
+  });
+
+  it('a stalled connection the sender closes and replaces never delivers what was queued on it', () => {
     const t = clientAndServer();
     const client = () => t.actor('client').ctx;
     request(t, 1000, 'connect');

@@ -96,8 +96,8 @@ describe('network timing', () => {
     const full = run('full');
     const standard = run('standard');
     expect(full.filter((e) => e.k === 'msg').map((e) => [e.from, e.to, e.type, e.bytes])).toEqual([['a', 'b', 'Produce', 100]]);
-    expect(full.filter((e) => e.k === 'msg-lost').map((e) => [e.type, e.reason])).toEqual([['Fetch', 'partition']]);
-    expect(standard.some((e) => e.k === 'msg' || e.k === 'msg-lost')).toBe(false);
+    expect(full.filter((e) => e.k === 'tcp-stall').map((e) => [e.from, e.to, e.type])).toEqual([['a', 'b', 'Fetch']]);
+    expect(standard.some((e) => e.k === 'msg' || e.k === 'msg-lost' || e.k === 'tcp-stall')).toBe(false);
     const crashI = (events: typeof full) => events.find((e) => e.k === 'node-down')?.i;
     expect(crashI(full)).toBe(5);
     expect(crashI(standard)).toBe(crashI(full));
