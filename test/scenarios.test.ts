@@ -1,40 +1,18 @@
 // Every bundled scenario is a test (DESIGN §14): it must load, run, and meet its `expect:` block,
 // and it must be deterministic — the same seed gives the same trace hash, another seed another.
+// The library runs in two files (this one takes every other scenario, scenarios-more.test.ts the
+// rest) so that Vitest spreads it over two workers.
 
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadScenario } from '../sim/scenario/load.ts';
 import { runScenario } from '../sim/scenario/run.ts';
-import type { ScenarioSpec } from '../sim/scenario/spec.ts';
-
-const DIR = new URL('../scenarios/', import.meta.url).pathname;
-// bench-* scenarios are benchmarks (`npm run bench`): calibration runs and clusters of up to 100
-// brokers that take minutes each, far over a test's budget. test/scenarios-bench.test.ts checks
-// that they load, and failover-cost-1000-partitions runs the 100-broker shape here at a tenth.
-const FILES = readdirSync(DIR)
-  .filter((f) => f.endsWith('.yaml') && !f.startsWith('bench-'))
-  .sort();
-
-function load(file: string): ScenarioSpec {
-  const result = loadScenario(readFileSync(join(DIR, file), 'utf8'), file);
-  if (!result.ok) throw new Error(result.errors.map((e) => `${e.file}:${e.line}: ${e.path}: ${e.message}`).join('\n'));
-  return result.spec;
-}
+import { BUNDLED_SCENARIOS, expectationTests, loadBundled as load } from './scenario-files.ts';
 
 describe('bundled scenarios', () => {
   it('there is at least the quick-start scenario', () => {
-    expect(FILES).toContain('leader-failover.yaml');
+    expect(BUNDLED_SCENARIOS).toContain('leader-failover.yaml');
   });
 
-  for (const file of FILES) {
-    it(`${file} meets its expectations`, () => {
-      const { summary } = runScenario(load(file), { story: false });
-      const failed = summary.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.detail}`);
-      expect(failed).toEqual([]);
-      expect(summary.ok).toBe(true);
-    });
-  }
+  expectationTests(BUNDLED_SCENARIOS.filter((_, index) => index % 2 === 0));
 });
 
 describe('leader-failover, the quick-start scenario', () => {
