@@ -10,6 +10,8 @@ export function formatSummaryTable(s: RunSummary): string[] {
     ['throughput', `${s.throughput.producedRecordsPerSec} records/s acked (${(s.throughput.producedBytesPerSec / 1e6).toFixed(2)} MB/s)`],
     ['cluster', `${s.leaderElections} leader elections (${s.uncleanElections} unclean), ${s.controllerChanges} controller changes, ${s.isrShrinks} ISR shrinks, ${s.isrExpands} ISR expands`],
   ];
+  const e2e = s.endToEndLatencyMs;
+  if (e2e.records > 0) rows.splice(3, 0, ['end-to-end latency', `p50 ${e2e.p50} ms, p99 ${e2e.p99} ms, p99.9 ${e2e.p999} ms, max ${e2e.max} ms (send() to poll())`]);
   rows.push(...producerRows(s), ...unavailabilityRows(s), ...retentionRows(s));
   for (const g of s.groups) {
     rows.push([`group ${g.group}`, `${g.processed} processed, ${g.duplicates} processed twice, ${g.lost} lost; ${g.rebalances} rebalances, at most ${g.maxPausedPartitions} partitions paused at once, whole group stopped ${g.stoppedMs} ms`]);

@@ -84,6 +84,11 @@ export interface RunSummary {
   };
   partitions: PartitionFigures[];
   latencyMs: { p50: number; p99: number; max: number };
+  /**
+   * send() to the poll() that returned the record, over every record consumers returned
+   * (sim/report/end-to-end.ts); all zero without consumers.
+   */
+  endToEndLatencyMs: { records: number; p50: number; p99: number; p999: number; max: number };
   throughput: { producedRecordsPerSec: number; producedBytesPerSec: number; consumedRecordsPerSec: number };
   leaderElections: number;
   uncleanElections: number;

@@ -10,6 +10,7 @@
 import type { TraceEvent, TraceSink, DetailLevel } from '../core/trace.ts';
 import { checkRun, type CheckReport } from '../check/checkers.ts';
 import { GroupPauseFold, type GroupPauseSetup } from '../report/group-pauses.ts';
+import { endToEndLatency } from '../report/end-to-end.ts';
 import { RunFactsFold } from '../report/run-facts.ts';
 import { StoryFold } from '../report/story.ts';
 import type { RunSummary } from '../report/summary-types.ts';
@@ -136,6 +137,7 @@ function summarize(simulation: Simulation, check: CheckReport, folded: RunFactsF
     anomalies: { ...check.anomalies },
     partitions: partitionFigures(simulation, facts.partitions),
     latencyMs,
+    endToEndLatencyMs: endToEndLatency(new Map([...simulation.producers].map(([name, producer]) => [name, producer.history])), simulation.groupHistories()),
     throughput: {
       producedRecordsPerSec: seconds > 0 ? round(acked / seconds) : 0,
       producedBytesPerSec: seconds > 0 ? round(ackedBytes / seconds) : 0,

@@ -33,6 +33,7 @@ function summary(overrides: Partial<RunSummary> = {}): RunSummary {
       { partition: 'orders/1', leaderChanges: 0, offlineMs: 0, maxUnavailableMs: 0, logStartOffset: 4_000, logEndOffset: 5_000, oldestRecordAgeMs: 12_000 },
     ],
     latencyMs: { p50: 2, p99: 9, max: 30 },
+    endToEndLatencyMs: { records: 0, p50: 0, p99: 0, p999: 0, max: 0 },
     throughput: { producedRecordsPerSec: 1000, producedBytesPerSec: 200_000, consumedRecordsPerSec: 0 },
     leaderElections: 2, uncleanElections: 0, controllerChanges: 1, isrShrinks: 1, isrExpands: 1,
     groups: [], expectations: [], ok: true,
