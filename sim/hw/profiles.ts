@@ -149,10 +149,12 @@ export const HARDWARE_PROFILES = {
   /**
    * Jay Kreps, "Benchmarking Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)",
    * LinkedIn Engineering, 2014: six-core 2.5 GHz Xeon, six 7200 rpm SATA drives mounted JBOD,
-   * 32 GB RAM, 1 Gb Ethernet. Disks as hdd-1g. Client CPU: one producer reached 821,557 rec/s of
-   * 100-byte records (+22 bytes overhead) with the network at 63 % of line rate, so the producer
-   * itself bound: 1.22 µs per record = 1000 ns + 1.75 ns × 122 bytes. One consumer's 940,521
-   * rec/s (1.06 µs per record) is within 15 % of the same figure.
+   * 32 GB RAM, 1 Gb Ethernet (941 Mbit/s of TCP payload). Disks as hdd-1g. The benchmark's
+   * records were 122 bytes on the wire (100-byte values, FIDELITY §C). Client CPU: one producer
+   * thread reached 821,557 records/s with its NIC at 85 % (821,557 × 122 B = 100 MB/s of 117.7),
+   * so its send() thread bound: 1.2 µs per record = 1000 ns + 1.75 ns × 115 bytes (the value
+   * that makes a 122-byte record today). The consumer rows are NIC-bound instead: one consumer's
+   * 940,521 records/s is 115 MB/s, 97 % of its NIC (bench/calibration.ts checks both).
    */
   'linkedin-2014': {
     cores: 6,
@@ -174,8 +176,9 @@ export const HARDWARE_PROFILES = {
    * AWS i3en.2xlarge, as in Confluent's OpenMessaging Benchmark of 2020 ("Benchmarking Apache
    * Kafka, Apache Pulsar, and RabbitMQ: Which is the Fastest?"): 8 vCPU, 64 GiB, 2 × 2,500 GB
    * NVMe, up to 25 Gbps. The two disks wrote ≈ 655 MB/s together (327.5 MB/s each), and the
-   * Kafka peak of 605 MB/s was disk-bound. Read throughput is not given by the source; reads are
-   * served from the page cache in that benchmark.
+   * Kafka peak of 605 MB/s was disk-bound: the benchmark prints MB as 2^20 bytes, so 634 MB/s,
+   * 97 % of the disks, with three replicas on three brokers (each writes every byte). Read
+   * throughput is not given by the source; reads are served from the page cache in that benchmark.
    */
   'i3en-2xlarge': {
     cores: 8,
