@@ -37,4 +37,20 @@ describe('DeadlineSet (the purgatory reaper)', () => {
       { numRuns: 150 },
     );
   });
+
+  it('expires operations due at the same instant in the order they were added, skipping completed ones, even for a re-added id', () => {
+    const actor = new ScriptedActor();
+    const t = buildWorld([{ id: 'a', actor }]);
+    const expired: number[] = [];
+    at(t.scheduler, 0, () => {
+      const set = new DeadlineSet(actor.ctx, (id) => expired.push(id));
+      for (const id of [5, 3, 9, 1, 7]) set.add(id, 1_000);
+      set.delete(9);
+      set.delete(1);
+      set.add(1, 1_000);
+      set.add(2, 500);
+    });
+    t.world.runUntil(2_000);
+    expect(expired).toEqual([2, 5, 3, 7, 1]);
+  });
 });
