@@ -34,6 +34,18 @@ export function endToEndLatency(
   fromUs = 0,
   toUs = Infinity,
 ): EndToEndLatency {
+  return latencyPercentiles(producers, groups, (sentUs, polledUs) => (sentUs >= fromUs && sentUs < toUs ? polledUs - sentUs : Number.NaN));
+}
+
+/**
+ * Percentiles of `sample(sentUs, polledUs)` over every delivery, in ms; a NaN sample is left out.
+ * For benchmarks that measure latency their own way (whole milliseconds of wall clock, say).
+ */
+export function latencyPercentiles(
+  producers: ReadonlyMap<string, ProducerHistory>,
+  groups: readonly ConsumerGroupHistory[],
+  sample: (sentUs: number, polledUs: number) => number,
+): EndToEndLatency {
   let latencies: Float64Array = new Float64Array(1024);
   let count = 0;
   for (const group of groups) {
@@ -44,10 +56,10 @@ export function endToEndLatency(
           const history = producers.get(span.producer);
           if (history === undefined) continue;
           for (let i = 0; i < span.count; i++) {
-            const sentUs = history.invokeUs(read.partition, span.firstRecord + i);
-            if (sentUs < fromUs || sentUs >= toUs) continue;
+            const latencyUs = sample(history.invokeUs(read.partition, span.firstRecord + i), op.timeUs);
+            if (Number.isNaN(latencyUs)) continue;
             if (count === latencies.length) latencies = grown(latencies);
-            latencies[count++] = op.timeUs - sentUs;
+            latencies[count++] = latencyUs;
           }
         }
       }
