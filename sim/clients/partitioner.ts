@@ -156,8 +156,11 @@ export class StickyPartitioner {
     // for a leader (or expires after delivery.timeout.ms).
     if (availablePartitions.length === 0) return this.rng.int(numPartitions);
     if (availablePartitions.length === 1) return availablePartitions[0] as number;
-    const others = availablePartitions.filter((partition) => partition !== oldPartition);
-    return others.length > 0 ? this.rng.pick(others) : (availablePartitions[0] as number);
+    // A uniform pick among the others, drawn as rng.pick over the list without the old partition
+    // would draw, without building that list (10,000 partitions, a new batch every few ms).
+    const oldAt = oldPartition === undefined ? -1 : availablePartitions.indexOf(oldPartition);
+    const drawn = this.rng.int(availablePartitions.length - (oldAt < 0 ? 0 : 1));
+    return availablePartitions[oldAt >= 0 && drawn >= oldAt ? drawn + 1 : drawn] as number;
   }
 }
 
