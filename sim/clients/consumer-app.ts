@@ -18,7 +18,7 @@
 // Processing is modelled a span at a time (consecutive records of one producer in one partition):
 // one timer for the whole span on the process's running clock, so the cost of a run grows with
 // batches, not records. It stays exact: a pause stops the clock (the span finishes that much
-// later), and when the process dies mid-span an exit hook records precisely the records whose
+// later), and when the process dies mid-span a death hook records precisely the records whose
 // processing had finished (⌊running time spent / per-record time⌋), as processing them one
 // at a time would have.
 //
@@ -65,7 +65,7 @@ export interface ApplicationParts {
   readonly history: ConsumerHistory;
 }
 
-/** The span being processed: what an exit hook needs to record how far it got. */
+/** The span being processed: what a death hook needs to record how far it got. */
 interface SpanInProgress {
   readonly partition: PartitionName;
   readonly span: ReadSpan;
@@ -82,7 +82,7 @@ export class ApplicationThread {
   private failed = false;
 
   constructor(private readonly parts: ApplicationParts) {
-    parts.ctx.onExit((nowUs) => this.recordInterrupted(nowUs));
+    parts.ctx.onDeath((nowUs) => this.recordInterrupted(nowUs));
   }
 
   /** Any answer arrived: a poll() waiting for data looks again. */

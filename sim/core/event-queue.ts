@@ -99,11 +99,15 @@ export class EventQueue {
 
   private removeTop(): void {
     const last = --this.size;
-    const fn = this.heapFn[last];
-    const arg = this.heapArg[last];
+    if (last > 0) {
+      this.heapTime[0] = this.heapTime[last] as number;
+      this.heapSeq[0] = this.heapSeq[last] as number;
+      this.heapFn[0] = this.heapFn[last];
+      this.heapArg[0] = this.heapArg[last];
+    }
     this.heapFn[last] = undefined;
     this.heapArg[last] = undefined;
-    if (last > 0) this.siftDown(this.heapTime[last] as number, this.heapSeq[last] as number, fn as Handler, arg);
+    if (last > 0) this.siftDownFrom(0);
   }
 
   private siftUp(index: number, time: number, seq: number, fn: Handler, arg: unknown): void {
@@ -121,39 +125,6 @@ export class EventQueue {
       fns[i] = fns[parent];
       args[i] = args[parent];
       i = parent;
-    }
-    times[i] = time;
-    seqs[i] = seq;
-    fns[i] = fn;
-    args[i] = arg;
-  }
-
-  private siftDown(time: number, seq: number, fn: Handler, arg: unknown): void {
-    const times = this.heapTime;
-    const seqs = this.heapSeq;
-    const fns = this.heapFn;
-    const args = this.heapArg;
-    const size = this.size;
-    let i = 0;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= size) break;
-      let childTime = times[child] as number;
-      const right = child + 1;
-      if (right < size) {
-        const rightTime = times[right] as number;
-        if (rightTime < childTime || (rightTime === childTime && (seqs[right] as number) < (seqs[child] as number))) {
-          child = right;
-          childTime = rightTime;
-        }
-      }
-      const childSeq = seqs[child] as number;
-      if (time < childTime || (time === childTime && seq < childSeq)) break;
-      times[i] = childTime;
-      seqs[i] = childSeq;
-      fns[i] = fns[child];
-      args[i] = args[child];
-      i = child;
     }
     times[i] = time;
     seqs[i] = seq;

@@ -74,7 +74,7 @@ export interface ActorContext {
    * For bookkeeping outside the simulated world — a client's Jepsen-style history recording how
    * far the work in progress got — never for simulated behaviour: `fn` may read the context (`runningUs`) but not act through it.
    */
-  onExit(fn: (nowUs: number) => void): void;
+  onDeath(fn: (nowUs: number) => void): void;
   /** Runs `fn(arg)` after `delayUs` of this process's time: never after a crash, late after a pause. */
   setTimer<A>(delayUs: number, fn: (arg: A) => void, arg?: A): TimerId;
   cancelTimer(id: TimerId): void;

@@ -31,8 +31,8 @@ import type { HardwareProfile } from './profiles.ts';
 export const MAX_TIMERS_PER_PROCESS = 1_000_000;
 /** CPU jobs one process may have unfinished. */
 export const MAX_COMPUTE_JOBS_PER_PROCESS = 1_000_000;
-/** Exit hooks one incarnation may register. */
-export const MAX_EXIT_HOOKS = 1_000;
+/** Death hooks one incarnation may register. */
+export const MAX_DEATH_HOOKS = 1_000;
 /** Inputs a paused process may accumulate. */
 export const MAX_PAUSE_BACKLOG = 1_000_000;
 /** The pool `compute(costUs, fn)` uses: one thread per core. */
@@ -84,7 +84,7 @@ export class Incarnation implements ActorContext {
   /** When this incarnation started, and how long its finished pauses lasted in all. */
   private readonly startedAtUs: number;
   private pausedTotalUs = 0;
-  private exitHooks: ((nowUs: number) => void)[] = [];
+  private deathHooks: ((nowUs: number) => void)[] = [];
   private readonly scheduler: Scheduler;
   private readonly timers = new Map<TimerId, TimerRecord>();
   private readonly jobs = new Set<ComputeJob>();
@@ -118,10 +118,10 @@ export class Incarnation implements ActorContext {
     return nowUs - this.startedAtUs - this.pausedTotalUs - pausingUs;
   }
 
-  onExit(fn: (nowUs: number) => void): void {
-    this.checkAlive('onExit');
-    assert(this.exitHooks.length < MAX_EXIT_HOOKS, () => `${this.id}: more than ${MAX_EXIT_HOOKS} exit hooks`);
-    this.exitHooks.push(fn);
+  onDeath(fn: (nowUs: number) => void): void {
+    this.checkAlive('onDeath');
+    assert(this.deathHooks.length < MAX_DEATH_HOOKS, () => `${this.id}: more than ${MAX_DEATH_HOOKS} death hooks`);
+    this.deathHooks.push(fn);
   }
 
   get running(): boolean {
@@ -268,8 +268,8 @@ export class Incarnation implements ActorContext {
   /** The process dies: nothing of this incarnation runs again. */
   kill(): void {
     const nowUs = this.scheduler.now;
-    const hooks = this.exitHooks;
-    this.exitHooks = [];
+    const hooks = this.deathHooks;
+    this.deathHooks = [];
     for (const hook of hooks) hook(nowUs);
     this.alive = false;
     for (const id of this.timers.keys()) this.scheduler.cancel(id);

@@ -72,13 +72,13 @@ describe('process lifecycle', () => {
     expect(t.world.machine('a').incarnations).toBe(2);
   });
 
-  it('the running clock stops during a pause, and exit hooks see it when the process dies', () => {
+  it('the running clock stops during a pause, and death hooks see it when the process dies', () => {
     const seen: [number, number][] = [];
     let context: ActorContext | undefined;
     const actor = new ScriptedActor({
       onStart: (ctx) => {
         context = ctx;
-        ctx.onExit((nowUs) => seen.push([nowUs, ctx.runningUs]));
+        ctx.onDeath((nowUs) => seen.push([nowUs, ctx.runningUs]));
       },
     });
     const t = buildWorld([{ id: 'a', actor }]);
