@@ -44,6 +44,21 @@ export class ConnectionStates {
     state.failures = 0;
   }
 
+  /** A connection attempt to `node` at `nowUs` (a request sent while it is not connected). */
+  attempted(node: NodeId, nowUs: number): void {
+    const state = this.state(node);
+    if (!state.connected) state.lastAttemptUs = nowUs;
+  }
+
+  isConnected(node: NodeId): boolean {
+    return this.nodes.get(node)?.connected ?? false;
+  }
+
+  /** When `node` was last tried (−Infinity if never). */
+  lastAttemptUs(node: NodeId): number {
+    return this.nodes.get(node)?.lastAttemptUs ?? -Infinity;
+  }
+
   /** The connection to `node` failed or ended at `nowUs` (ClusterConnectionStates.disconnected). */
   disconnected(node: NodeId, nowUs: number): void {
     const state = this.state(node);

@@ -10,7 +10,8 @@
 //   in flight on it as timed out; a reset or close from the peer fails them as disconnected.
 //   Either way the metadata is marked for update (the disconnect may be stale metadata) and the
 //   broker is blacked out for reconnect.backoff.ms, doubling per consecutive failure up to
-//   reconnect.backoff.max.ms with ±20 % jitter (ExponentialBackoff).
+//   reconnect.backoff.max.ms with ±20 % jitter (ExponentialBackoff; connection-states.ts, shared
+//   with the consumer).
 // - leastLoadedNode: among brokers (the bootstrap list until metadata arrives), starting at a
 //   random offset, a connected one with the fewest requests in flight, else the one not blacked
 //   out that was tried longest ago.
@@ -32,9 +33,9 @@ import type { Rng } from '../core/rng.ts';
 import type { TimerId } from '../core/scheduler.ts';
 import type { ActorContext, NodeId } from '../hw/actor.ts';
 import { REQUEST_HEADER_BYTES } from '../kafka/protocol.ts';
+import { ConnectionStates } from './connection-states.ts';
 import type { ProducerSettings } from './producer-config.ts';
 
-const RECONNECT_JITTER = 0.2;
 
 /** What became of a request that got no (complete) answer. */
 export interface RequestFailure {
@@ -72,15 +73,12 @@ interface NodeConnection {
   readonly inFlight: InFlightRequest[];
   /** A probe is on its way to confirm the connection. */
   probing: boolean;
-  connected: boolean;
-  failures: number;
-  lastAttemptUs: number;
-  backoffUs: number;
 }
 
 export class ProducerNetwork {
   private readonly nodes = new Map<NodeId, NodeConnection>();
   private readonly byCorrelation = new Map<number, InFlightRequest>();
+  private readonly states: ConnectionStates;
   private nextCorrelationId: number;
 
   constructor(
@@ -94,6 +92,7 @@ export class ProducerNetwork {
     private readonly onReady: (node: NodeId) => void = () => {},
   ) {
     this.nextCorrelationId = firstCorrelationId;
+    this.states = new ConnectionStates(settings, rng);
   }
 
   correlationId(): number {
@@ -106,8 +105,8 @@ export class ProducerNetwork {
    */
   ready(node: NodeId, nowUs: number): boolean {
     const conn = this.connection(node);
-    if (conn.connected) return conn.inFlight.length < this.settings.maxInFlight;
-    if (!conn.probing && !this.isBlackedOut(conn, nowUs)) this.probe(node, conn);
+    if (this.states.isConnected(node)) return conn.inFlight.length < this.settings.maxInFlight;
+    if (!conn.probing && !this.states.isBlackedOut(node, nowUs)) this.probe(node, conn);
     return false;
   }
 
@@ -115,14 +114,12 @@ export class ProducerNetwork {
   canSendMore(node: NodeId, nowUs: number): boolean {
     const conn = this.nodes.get(node);
     if (conn === undefined) return true;
-    return !this.isBlackedOut(conn, nowUs) && conn.inFlight.length < this.settings.maxInFlight;
+    return !this.states.isBlackedOut(node, nowUs) && conn.inFlight.length < this.settings.maxInFlight;
   }
 
   /** µs until a blacked-out node may be tried again (0 when it may be now). */
   blackoutRemainingUs(node: NodeId, nowUs: number): number {
-    const conn = this.nodes.get(node);
-    if (conn === undefined || conn.connected || conn.failures === 0) return 0;
-    return Math.max(0, conn.lastAttemptUs + conn.backoffUs - nowUs);
+    return this.states.remainingUs(node, nowUs);
   }
 
   inFlightCount(node: NodeId): number {
@@ -139,11 +136,11 @@ export class ProducerNetwork {
     for (let i = 0; i < candidates.length; i++) {
       const node = candidates[(offset + i) % candidates.length] as NodeId;
       const conn = this.nodes.get(node);
-      if (conn !== undefined && conn.connected && this.canSendMore(node, nowUs)) {
+      if (conn !== undefined && this.states.isConnected(node) && this.canSendMore(node, nowUs)) {
         if (conn.inFlight.length === 0) return node;
         if (conn.inFlight.length < readyInFlight) [ready, readyInFlight] = [node, conn.inFlight.length];
       } else if (this.canSendMore(node, nowUs)) {
-        const attemptUs = conn?.lastAttemptUs ?? -Infinity;
+        const attemptUs = this.states.lastAttemptUs(node);
         if (connectable === undefined || attemptUs < connectableAttemptUs) [connectable, connectableAttemptUs] = [node, attemptUs];
       }
     }
@@ -154,7 +151,7 @@ export class ProducerNetwork {
   register(node: NodeId, expectResponse: boolean, handlers: RequestHandlers): InFlightRequest {
     const request = new InFlightRequest(node, expectResponse, handlers);
     const conn = this.connection(node);
-    if (!conn.connected) conn.lastAttemptUs = this.ctx.now;
+    this.states.attempted(node, this.ctx.now);
     conn.inFlight.push(request);
     return request;
   }
@@ -201,9 +198,7 @@ export class ProducerNetwork {
     if (request === undefined || request.node !== from) return false;
     this.byCorrelation.delete(correlationId);
     request.outstanding.delete(correlationId);
-    const conn = this.connection(from);
-    conn.connected = true;
-    conn.failures = 0;
+    this.states.connected(from);
     if (request.outstanding.size === 0) this.finish(request);
     request.handlers.onResponse(correlationId, response);
     return true;
@@ -224,10 +219,7 @@ export class ProducerNetwork {
   private disconnect(node: NodeId, error: RequestFailure['error']): void {
     const conn = this.connection(node);
     const failed = conn.inFlight.splice(0);
-    conn.connected = false;
-    conn.lastAttemptUs = this.ctx.now;
-    conn.backoffUs = this.reconnectBackoffUs(conn.failures);
-    conn.failures++;
+    this.states.disconnected(node, this.ctx.now);
     for (const request of failed) {
       this.finish(request);
       request.handlers.onFailure({ error, transmitted: request.transmitted });
@@ -245,23 +237,10 @@ export class ProducerNetwork {
     if (at >= 0) inFlight.splice(at, 1);
   }
 
-  /** ExponentialBackoff(reconnect.backoff.ms, 2, reconnect.backoff.max.ms, 0.2). */
-  private reconnectBackoffUs(failures: number): number {
-    let backoffUs = this.settings.reconnectBackoffUs;
-    for (let i = 0; i < failures && backoffUs < this.settings.reconnectBackoffMaxUs; i++) backoffUs *= 2;
-    backoffUs = Math.min(backoffUs, this.settings.reconnectBackoffMaxUs);
-    const jitter = 1 - RECONNECT_JITTER + this.rng.float() * 2 * RECONNECT_JITTER;
-    return Math.round(backoffUs * jitter);
-  }
-
-  private isBlackedOut(conn: NodeConnection, nowUs: number): boolean {
-    return !conn.connected && conn.failures > 0 && nowUs - conn.lastAttemptUs < conn.backoffUs;
-  }
-
   private connection(node: NodeId): NodeConnection {
     let conn = this.nodes.get(node);
     if (conn === undefined) {
-      conn = { inFlight: [], probing: false, connected: false, failures: 0, lastAttemptUs: -Infinity, backoffUs: 0 };
+      conn = { inFlight: [], probing: false };
       this.nodes.set(node, conn);
     }
     return conn;
