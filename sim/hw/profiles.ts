@@ -155,6 +155,14 @@ export const HARDWARE_PROFILES = {
    * so its send() thread bound: 1.2 µs per record = 1000 ns + 1.75 ns × 115 bytes (the value
    * that makes a 122-byte record today). The consumer rows are NIC-bound instead: one consumer's
    * 940,521 records/s is 115 MB/s, 97 % of its NIC (bench/calibration.ts checks both).
+   * Three producers (2,024,032 records/s, 247 MB/s) sent 82 MB/s into each broker, 70 % of its
+   * NIC; with three replicas each broker must also take in 2 × 82 = 165 MB/s of replication, 247
+   * MB/s in all, 2.1× its 117.7 MB/s. So the followers fell behind for the run (acks=1 waits for
+   * the leader only) and the row binds at the brokers' receive links shared between the producers'
+   * three connections and the two replica fetchers' as TCP shares a bottleneck, about per flow.
+   * None of these figures is the knob for that row: with the NICs serving whole messages first
+   * come, first served, each 8 KB produce request waits behind 0.7–2 MB fetch responses and the
+   * producers stall on max.in.flight.requests.per.connection (issue 14).
    */
   'linkedin-2014': {
     cores: 6,
