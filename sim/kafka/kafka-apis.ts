@@ -33,6 +33,7 @@ import {
   type ControllerResponse,
   type KafkaRequest,
   type ProduceRequest,
+  type ProduceResponse,
 } from './protocol.ts';
 import type { ReplicaManager } from './replica-manager.ts';
 import type { ReplicaRequests, Send } from './replica-requests.ts';
@@ -148,30 +149,30 @@ export class KafkaApis {
     let recordBytes = 0;
     for (const message of request) recordBytes += message.batch.sizeBytes;
     ctx.compute(REQUEST_HANDLER_POOL, ctx.hardware.requestCpuUs + (recordBytes * ctx.hardware.brokerCpuNsPerByte) / 1000, () => {
-      for (const message of request) this.produce(from, channel, message);
+      this.produce(from, channel, request);
     });
   }
 
-  /** KafkaApis.handleProduceRequest for one partition of the request in hand. */
-  private produce(from: NodeId, channel: ProduceChannel, request: ProduceRequest): void {
-    const silent = request.acks === 0;
+  /**
+   * KafkaApis.handleProduceRequest for the request in hand: all its partitions are appended
+   * before the waiting fetches are woken (replica-requests.ts, appendRequest).
+   */
+  private produce(from: NodeId, channel: ProduceChannel, request: readonly ProduceRequest[]): void {
     const answered = (): void => {
       channel.unanswered--;
       if (channel.unanswered === 0 && this.produceChannels.get(from) === channel) this.handleNextProduce(from, channel);
     };
-    this.parts.requests.appendRecords(
-      request,
-      (response) => {
-        this.send(from, response, REQUEST_HEADER_BYTES);
-        answered();
-      },
-      () => {
-        this.handleDisconnect(from);
-        this.parts.ctx.closeConnection(from);
-      },
-    );
+    const closeConnection = (): void => {
+      this.handleDisconnect(from);
+      this.parts.ctx.closeConnection(from);
+    };
+    const reply = (response: ProduceResponse): void => {
+      this.send(from, response, REQUEST_HEADER_BYTES);
+      answered();
+    };
+    this.parts.requests.appendRequest(request.map((message) => ({ request: message, reply, closeConnection })));
     // acks=0: no response will come, so the connection is free once the request is handled.
-    if (silent) answered();
+    for (const message of request) if (message.acks === 0) answered();
   }
 
   private handle(from: NodeId, request: KafkaRequest): void {

@@ -4,8 +4,13 @@
 // writes appended bytes to disk, holds requests in the purgatories, and answers.
 //
 // - Produce: an appended batch goes to the log's file (the page cache); if the machine is past
-//   vm.dirty_ratio the handler thread blocks and the answer waits that long. An append wakes the
-//   followers' long-polling fetches; a HW advance settles acks=all producers and consumer fetches.
+//   vm.dirty_ratio the handler thread blocks and the answer waits that long. A request's batches
+//   are all appended before anything waiting on them is woken (ReplicaManager.appendRecords adds
+//   one completion action per request to its ActionQueue, which KafkaApis.handle runs through
+//   replicaManager.tryCompleteActions once the request is handled, Kafka 2.7+): then each
+//   partition's append wakes the followers' long-polling fetches, and a HW advance settles acks=all
+//   producers and consumer fetches. So a follower waiting on several partitions of one request gets
+//   all of them in one fetch response, as in Kafka, not the first partition alone.
 // - Fetch: a follower's fetch is read and recorded (it may advance the HW and propose an ISR
 //   expansion); a consumer's reads below the HW. With fewer than minBytes readable and no error,
 //   the fetch waits in the purgatory (purgatory.ts) for data or its maxWaitMs.
@@ -14,6 +19,7 @@
 //
 // Simplified: reads are served from the page cache (no disk reads for lagging consumers).
 
+import { assert } from '../core/assert.ts';
 import type { NodeId } from '../hw/actor.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
 import type { Partition } from './partition.ts';
@@ -28,11 +34,29 @@ import {
   type FetchPartitionResponse,
   type FetchRequest,
   type OffsetsForLeaderEpochRequest,
+  type PartitionName,
   type ProduceRequest,
 } from './protocol.ts';
 import type { ReplicaManager, ReplicaManagerParts } from './replica-manager.ts';
 
 export type Send = (to: NodeId, message: object, sizeBytes: number) => void;
+
+/** Partitions one produce request may name (a bound on the request's completion actions). */
+export const MAX_PARTITIONS_PER_PRODUCE = 100_000;
+
+/** One partition's batch of a produce request, with how to answer it. */
+export interface ProducePart {
+  readonly request: ProduceRequest;
+  readonly reply: ProduceReply;
+  /** For an acks=0 request that failed (KafkaApis closes the connection). */
+  readonly closeConnection: () => void;
+}
+
+/** What one partition's append may complete, checked once the whole request is appended. */
+interface CompletionAction {
+  readonly partition: PartitionName;
+  readonly highWatermarkIncreased: boolean;
+}
 
 export class ReplicaRequests {
   constructor(
@@ -56,28 +80,58 @@ export class ReplicaRequests {
    * component (the group coordinator writing __consumer_offsets) calls this directly.
    */
   appendRecords(request: ProduceRequest, reply: ProduceReply, closeConnection: () => void = () => undefined): void {
+    this.appendRequest([{ request, reply, closeConnection }]);
+  }
+
+  /**
+   * ReplicaManager.appendRecords for a whole request: every partition's batch is appended (and
+   * answered, or put in the produce purgatory) first, then the request's completion action runs.
+   */
+  appendRequest(parts: readonly ProducePart[]): void {
+    assert(parts.length <= MAX_PARTITIONS_PER_PRODUCE, () => `${this.parts.ctx.id}: a produce request of ${parts.length} partitions`);
+    const actions: CompletionAction[] = [];
+    for (const part of parts) {
+      const action = this.appendToLocalLog(part);
+      if (action !== undefined) actions.push(action);
+    }
+    this.tryCompleteActions(actions);
+  }
+
+  /** One partition's append and answer; returns what its completion action must check. */
+  private appendToLocalLog({ request, reply, closeConnection }: ProducePart): CompletionAction | undefined {
     const { ctx, logManager, trace } = this.parts;
     const partition = this.manager.partitions.get(request.partition);
     const decision = handleProduce(partition, request, ctx.now);
     let blockedUs = 0;
+    let action: CompletionAction | undefined;
     if (decision.appended !== undefined && partition !== undefined) {
       blockedUs = logManager.appended(partition.name, decision.appended);
       trace.offsetsChanged(partition);
-      this.parts.fetchPurgatory.checkAndComplete(partition.name);
+      action = { partition: partition.name, highWatermarkIncreased: decision.highWatermarkChanged };
     }
-    if (decision.highWatermarkChanged) this.manager.settle(request.partition);
     switch (decision.kind) {
-      case 'respond': {
+      case 'respond':
         if (blockedUs > 0) ctx.setTimer(Math.ceil(blockedUs), () => reply(decision.response));
         else reply(decision.response);
-        return;
-      }
+        break;
       case 'no-response':
         if (decision.closeConnection) closeConnection();
-        return;
+        break;
       case 'wait':
         this.parts.producePurgatory.watch(decision.delayed, reply);
-        return;
+        break;
+    }
+    return action;
+  }
+
+  /**
+   * The completion action (LeaderHwChange): a HW that increased may complete delayed produces and
+   * fetches; an append that left the HW where it was may complete followers' fetches.
+   */
+  private tryCompleteActions(actions: readonly CompletionAction[]): void {
+    for (const action of actions) {
+      if (action.highWatermarkIncreased) this.manager.settle(action.partition);
+      else this.parts.fetchPurgatory.checkAndComplete(action.partition);
     }
   }
 
