@@ -39,7 +39,13 @@ export interface AppendRecord {
 }
 
 export type AppendResult =
-  | { readonly kind: 'appended'; readonly batchIsFull: boolean; readonly newBatchCreated: boolean }
+  | {
+      readonly kind: 'appended';
+      readonly batchIsFull: boolean;
+      readonly newBatchCreated: boolean;
+      /** The deque already held a batch behind its head, so the Sender knew the head was sendable. */
+      readonly headWasFull: boolean;
+    }
   | { readonly kind: 'abort-for-new-batch' }
   | { readonly kind: 'needs-memory' };
 
@@ -78,7 +84,8 @@ export class RecordAccumulator {
       const recordBytes = last.nextRecordBytes(nowUs, record.keyBytes, record.valueBytes);
       if (last.hasRoomFor(recordBytes, this.settings.batchSizeBytes, ratio)) {
         this.appendTo(last, record, recordBytes, nowUs);
-        return { kind: 'appended', batchIsFull: deque.length > 1 || last.isFull(this.settings.batchSizeBytes, ratio), newBatchCreated: false };
+        const headWasFull = deque.length > 1;
+        return { kind: 'appended', batchIsFull: headWasFull || last.isFull(this.settings.batchSizeBytes, ratio), newBatchCreated: false, headWasFull };
       }
     }
     if (abortOnNewBatch) return { kind: 'abort-for-new-batch' };
@@ -90,8 +97,9 @@ export class RecordAccumulator {
     const firstRecord = this.history.nextRecord(historyPartition);
     const batch = new ProducerBatch(ref, historyPartition, rangeId, firstRecord, nowUs, bufferBytes, this.settings.compression);
     this.appendTo(batch, record, batch.nextRecordBytes(nowUs, record.keyBytes, record.valueBytes), nowUs);
+    const headWasFull = deque.length > 1;
     deque.push(batch);
-    return { kind: 'appended', batchIsFull: deque.length > 1 || batch.isFull(this.settings.batchSizeBytes, ratio), newBatchCreated: true };
+    return { kind: 'appended', batchIsFull: deque.length > 1 || batch.isFull(this.settings.batchSizeBytes, ratio), newBatchCreated: true, headWasFull };
   }
 
   /** Returns a done batch's buffer to the pool. */

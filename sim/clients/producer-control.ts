@@ -43,6 +43,17 @@ export class ControlRequests {
   constructor(private readonly parts: ControlParts) {}
 
   /** DefaultMetadataUpdater.maybeUpdate; returns µs until it should look again. */
+  /**
+   * Whether a Sender visit now would do nothing here: no metadata or InitProducerId request to
+   * send, and no sequence to resolve or epoch to bump (Sender.runOnce's preamble).
+   */
+  idle(txn: TransactionManager | null, nowUs: number): boolean {
+    const { metadata } = this.parts;
+    if (!metadata.updateInFlight && metadata.timeToNextUpdateUs(nowUs) <= 0) return false;
+    if (txn === null) return true;
+    return txn.settled && (txn.state !== 'initializing' || this.initInFlight || nowUs < this.initRetryAtUs);
+  }
+
   maybeUpdateMetadata(nowUs: number): number {
     const { metadata, network, ctx } = this.parts;
     if (metadata.updateInFlight) return Infinity;

@@ -262,7 +262,10 @@ export class ApplicationThread {
     }
     if (result.kind === 'needs-memory') return this.block('memory', send, deadlineUs, partition);
     assert(result.kind === 'appended', 'send: a second append cannot ask for a new batch');
-    if (result.batchIsFull || result.newBatchCreated) sender.wakeup();
+    // KafkaProducer wakes the Sender for a full batch or a new one.
+    if (result.headWasFull) sender.queuedBehindFull();
+    else if (result.batchIsFull) sender.wakeup();
+    else if (result.newBatchCreated) sender.batchOpened(load.topic, partition);
     return true;
   }
 

@@ -103,6 +103,34 @@ export class Sender {
     });
   }
 
+  /**
+   * send() opened a batch that is not sendable yet. Kafka wakes the Sender, which finds nothing new
+   * to send and sleeps until the batch's linger.ms is up (RecordAccumulator.ready's
+   * nextReadyCheckDelayMs). When the Sender is already due to run by then and has no metadata or
+   * producer-id work to do now, that visit would change nothing, so it is skipped: the same sends
+   * at the same times, one event fewer per batch.
+   */
+  batchOpened(topic: string, partition: number): void {
+    const { accumulator, metadata } = this.parts;
+    const nowUs = this.ctx.now;
+    const lingerUs = this.settings.lingerUs;
+    const due = this.runScheduled || (this.wakeTimerAtUs > nowUs && this.wakeTimerAtUs <= nowUs + lingerUs);
+    // An unknown leader makes the visit ask for metadata; a memory waiter makes every batch sendable.
+    const quiet = lingerUs > 0 && !accumulator.memoryWaiter && metadata.leaderFor(topic, partition) >= 0;
+    if (due && quiet && this.control.idle(this.parts.txn, nowUs)) return;
+    this.wakeup();
+  }
+
+  /**
+   * send() appended behind a head batch that was already full. Kafka wakes the Sender; but it
+   * drains one batch per partition, so nothing it decides about data changes, and it was woken when
+   * the head became full. Only its metadata and InitProducerId polls could act on this visit
+   * (NetworkClient.poll runs them on every wake-up), so the visit is skipped when they would not.
+   */
+  queuedBehindFull(): void {
+    if (!this.control.idle(this.parts.txn, this.ctx.now)) this.wakeup();
+  }
+
   /** Routes a broker's answer; false when it answers nothing we wait for. */
   handleResponse(from: NodeId, message: unknown): boolean {
     const correlationId = (message as { correlationId?: unknown }).correlationId;
@@ -118,9 +146,11 @@ export class Sender {
     const nowUs = this.ctx.now;
     const { txn } = this.parts;
     if (txn !== null) this.prepareIdempotence(txn);
-    const metadataWaitUs = this.control.maybeUpdateMetadata(nowUs);
     const initWaitUs = txn !== null ? this.control.maybeInitProducerId(txn, nowUs) : Infinity;
     const dataWaitUs = this.sendProducerData(nowUs);
+    // NetworkClient.poll runs the metadata updater after sendProducerData, so an update that pass
+    // asked for (a batch whose leader is unknown) is sent, or its backoff timed, in the same pass.
+    const metadataWaitUs = this.control.maybeUpdateMetadata(nowUs);
     this.scheduleWake(Math.min(metadataWaitUs, initWaitUs, dataWaitUs));
   }
 

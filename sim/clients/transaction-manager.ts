@@ -76,6 +76,12 @@ export class TransactionManager {
     return { needsProducerId, bumpedEpoch };
   }
 
+  /** Whether prepare() would change nothing: no sequence to resolve, no epoch bump, no id to fetch. */
+  get settled(): boolean {
+    const idKnownOrAwaited = this.hasProducerId || this.state === 'initializing' || this.state === 'fatal';
+    return this.unresolved.size === 0 && !this.epochBumpRequired && idKnownOrAwaited;
+  }
+
   setProducerIdAndEpoch(producerId: number, producerEpoch: number): void {
     this.producerId = producerId;
     this.producerEpoch = producerEpoch;
