@@ -27,8 +27,10 @@
 // - A receiver holding an older connection with the sender than the one arriving learns the old
 //   one is dead (`reset`) before the new data is handed over; TCP would tell it on its next send.
 //
-// Each message costs two events (arrival at the receiving NIC, then delivery after its
-// serialisation) and one small object; partition checks read a flag cached on the path.
+// Each message costs one or two events (arrival at the receiving NIC, then delivery after its
+// serialisation, which happens in the same event when the receiving NIC finishes within that
+// microsecond and holds nothing older) and one small object; partition checks read a flag cached
+// on the path.
 // Simplified: a stalled direction queues its messages at the sender and retransmits them only
 // when the path is open (no congestion window, no duplicate deliveries to suppress); no
 // packet-level loss, duplication or corruption; one connection per pair of nodes
@@ -75,6 +77,8 @@ type FrameKind = typeof DATA | typeof FIN | typeof RST;
 /** A node as the network knows it: its host, its jitter stream, the connection it holds with each peer. */
 export class NetNode {
   readonly conns = new Map<NodeId, Connection>();
+  /** Messages received by this node's NIC whose delivery event is still to run. */
+  deliveriesDue = 0;
   constructor(
     readonly index: number,
     readonly host: NetworkHost,
@@ -175,7 +179,10 @@ export class Network {
   private nextConnectionId = 1;
   private readonly messageType: (message: unknown) => string | undefined;
   private readonly onArrive = (packet: Packet): void => this.arrive(packet);
-  private readonly onDeliver = (packet: Packet): void => this.deliver(packet);
+  private readonly onDeliver = (packet: Packet): void => {
+    (packet.forward ? packet.conn.pair.ab : packet.conn.pair.ba).to.deliveriesDue--;
+    this.deliver(packet);
+  };
   private readonly onRetransmit = (stall: Stall): void => this.retransmit(stall);
 
   constructor(
@@ -349,7 +356,15 @@ export class Network {
       return;
     }
     const receivedUs = receiver.nic.receive(packet.arrivalUs, packet.bytes);
-    this.scheduler.schedule(Math.ceil(receivedUs) - this.scheduler.now, this.onDeliver, packet);
+    const delayUs = Math.ceil(receivedUs) - this.scheduler.now;
+    // Received within this microsecond, with nothing before it still to hand over: deliver now,
+    // which is the order the event would give, without the event.
+    if (delayUs === 0 && path.to.deliveriesDue === 0) {
+      this.deliver(packet);
+      return;
+    }
+    path.to.deliveriesDue++;
+    this.scheduler.schedule(delayUs, this.onDeliver, packet);
   }
 
   /**

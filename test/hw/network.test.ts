@@ -39,6 +39,20 @@ describe('network timing', () => {
     expect(Math.abs(bytesPerSecond / BYTES_PER_SECOND - 1)).toBeLessThan(0.01);
   });
 
+  it('a node gets its messages in the order its NIC finished them, also when one finishes in the microsecond it arrives', () => {
+    const t = buildWorld([{ id: 'a' }, { id: 'c' }, { id: 'b' }]);
+    // 1010 bytes at 1 Gbit/s: 8.08 µs per NIC, arriving at 58.08, received at 66.16: delivered at 67.
+    t.actor('a').ctx.send('b', 'large', 1010);
+    // 10 bytes sent at 16: arrives at 66.08 (its event at 67, queued before the large one's
+    // delivery), received at 66.24 behind it; it must not overtake the large one.
+    at(t.scheduler, 16, () => t.actor('c').ctx.send('b', 'small', 10));
+    t.world.runUntil(1000);
+    expect(t.actor('b').received.map((r) => [r.message, r.atUs])).toEqual([
+      ['large', 67],
+      ['small', 67],
+    ]);
+  });
+
   it('the receiving NIC is shared: two senders to one node get its bandwidth between them', () => {
     const t = buildWorld([{ id: 'a' }, { id: 'b' }, { id: 'sink' }]);
     for (let i = 0; i < 100; i++) {
