@@ -100,34 +100,38 @@ function allocateTables(log: CommittedLog): Map<string, Uint8Array> {
 }
 
 function duplicate(log: CommittedLog, payload: RecordsPayload, record: number, offset: number, runs: RunMerger): void {
-  if (runs.extend(payload.producer, record, offset, 1)) return;
-  runs.start(payload.producer, {
-    kind: 'duplicate',
-    verdict: 'invalid',
-    partition: log.partition,
-    producer: payload.producer,
-    count: 1,
-    records: { first: record, count: 1 },
-    offsets: [-1, offset],
-    timeUs: -1,
-    evidence: [],
-  }, record + 1, offset + 1);
+  startOrExtend(runs, log, payload, record, offset, { kind: 'duplicate', offsets: [-1, offset] });
 }
 
 function reordered(log: CommittedLog, payload: RecordsPayload, record: number, offset: number, order: SendOrder, runs: RunMerger): void {
+  startOrExtend(runs, log, payload, record, offset, { kind: 'reordered', otherRecord: order.maxRecord, offsets: [offset, order.maxOffset] });
+}
+
+/** Adds one record at `offset` to the producer's open run, or opens a run of `fields`' kind with it. */
+function startOrExtend(
+  runs: RunMerger,
+  log: CommittedLog,
+  payload: RecordsPayload,
+  record: number,
+  offset: number,
+  fields: Pick<Finding, 'kind' | 'offsets' | 'otherRecord'>,
+): void {
   if (runs.extend(payload.producer, record, offset, 1)) return;
-  runs.start(payload.producer, {
-    kind: 'reordered',
+  // Fields in the order findings have always been written in (the JSON summary shows them).
+  const { kind, otherRecord, offsets } = fields;
+  const finding: Finding = {
+    kind,
     verdict: 'invalid',
     partition: log.partition,
     producer: payload.producer,
     count: 1,
     records: { first: record, count: 1 },
-    otherRecord: order.maxRecord,
-    offsets: [offset, order.maxOffset],
+    ...(otherRecord === undefined ? {} : { otherRecord }),
+    offsets,
     timeUs: -1,
     evidence: [],
-  }, record + 1, offset + 1);
+  };
+  runs.start(payload.producer, finding, record + 1, offset + 1);
 }
 
 /**

@@ -42,7 +42,6 @@ export class ControlRequests {
 
   constructor(private readonly parts: ControlParts) {}
 
-  /** DefaultMetadataUpdater.maybeUpdate; returns µs until it should look again. */
   /**
    * Whether a Sender visit now would do nothing here: no metadata or InitProducerId request to
    * send, and no sequence to resolve or epoch to bump (Sender.runOnce's preamble).
@@ -54,6 +53,7 @@ export class ControlRequests {
     return txn.settled && (txn.state !== 'initializing' || this.initInFlight || nowUs < this.initRetryAtUs);
   }
 
+  /** DefaultMetadataUpdater.maybeUpdate; returns µs until it should look again. */
   maybeUpdateMetadata(nowUs: number): number {
     const { metadata, network, ctx } = this.parts;
     if (metadata.updateInFlight) return Infinity;

@@ -178,11 +178,12 @@ export class ApplicationThread {
     const { ctx, load } = this.parts;
     const arrivalUs = arrivals.nextDueUs;
     if (arrivalUs >= load.stopUs) return;
-    const count = arrivals.takeDue(arrivalUs, this.chunkLimit());
+    const perRecordUs = this.perRecordUs();
+    const count = arrivals.takeDue(arrivalUs, this.chunkLimit(perRecordUs));
     for (let i = 0; i < count; i++) this.pending.push({ invokeUs: arrivalUs, keyIndex: this.keys.next() });
     this.uncountedSends = count;
     this.busy = true;
-    this.chunkEndUs = arrivalUs + count * this.perRecordUs();
+    this.chunkEndUs = arrivalUs + count * perRecordUs;
     ctx.setTimer(Math.ceil(this.chunkEndUs) - ctx.now, () => {
       this.parts.metrics.onSent(this.uncountedSends);
       this.uncountedSends = 0;
@@ -196,13 +197,14 @@ export class ApplicationThread {
     this.pump();
   }
 
-  private chunkLimit(): number {
-    return Math.max(1, Math.min(MAX_CHUNK_RECORDS, Math.floor(CHUNK_CPU_US / this.perRecordUs())));
+  /** Records one chunk takes: about CHUNK_CPU_US of send() work, at least one. */
+  private chunkLimit(perRecordUs: number): number {
+    return Math.max(1, Math.min(MAX_CHUNK_RECORDS, Math.floor(CHUNK_CPU_US / perRecordUs)));
   }
 
   private takeChunk(): number {
     const { ctx, load } = this.parts;
-    const chunk = this.chunkLimit();
+    const chunk = this.chunkLimit(this.perRecordUs());
     if (this.arrivals === null) return ctx.now >= load.startUs && ctx.now < load.stopUs ? chunk : 0;
     const count = Math.min(this.backlog, chunk);
     this.backlog -= count;

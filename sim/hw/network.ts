@@ -160,6 +160,11 @@ class Packet {
   ) {}
 }
 
+/** The path a message on `conn` takes: from the pair's first node to its second when `forward`. */
+function direction(conn: Connection, forward: boolean): Path {
+  return forward ? conn.pair.ab : conn.pair.ba;
+}
+
 export interface NetworkOptions {
   /** Names a message for the trace (default: its string `type` field, if any). */
   messageType?: (message: unknown) => string | undefined;
@@ -180,7 +185,7 @@ export class Network {
   private readonly messageType: (message: unknown) => string | undefined;
   private readonly onArrive = (packet: Packet): void => this.arrive(packet);
   private readonly onDeliver = (packet: Packet): void => {
-    (packet.forward ? packet.conn.pair.ab : packet.conn.pair.ba).to.deliveriesDue--;
+    direction(packet.conn, packet.forward).to.deliveriesDue--;
     this.deliver(packet);
   };
   private readonly onRetransmit = (stall: Stall): void => this.retransmit(stall);
@@ -312,7 +317,7 @@ export class Network {
   }
 
   private transmit(kind: FrameKind, conn: Connection, forward: boolean, message: unknown, bytes: number): void {
-    const path = forward ? conn.pair.ab : conn.pair.ba;
+    const path = direction(conn, forward);
     const nowUs = this.scheduler.now;
     const stall = forward ? conn.stallAB : conn.stallBA;
     if (stall !== null) {
@@ -332,7 +337,7 @@ export class Network {
 
   /** The last bit reached the receiving NIC: drop it here, or queue it for reception. */
   private arrive(packet: Packet): void {
-    const path = packet.forward ? packet.conn.pair.ab : packet.conn.pair.ba;
+    const path = direction(packet.conn, packet.forward);
     const sender = path.from.host;
     const receiver = path.to.host;
     const stall = packet.forward ? packet.conn.stallAB : packet.conn.stallBA;
@@ -383,7 +388,7 @@ export class Network {
 
   /** Fully received: hand it to the receiving node's kernel. */
   private deliver(packet: Packet): void {
-    const path = packet.forward ? packet.conn.pair.ab : packet.conn.pair.ba;
+    const path = direction(packet.conn, packet.forward);
     const receiver = path.to;
     if (!receiver.host.poweredOn) {
       this.lose(packet, path, 'powered-off');
@@ -439,7 +444,7 @@ export class Network {
     if (packet.forward) packet.conn.stallAB = stall;
     else packet.conn.stallBA = stall;
     if (this.trace.fullDetail) {
-      const path = packet.forward ? packet.conn.pair.ab : packet.conn.pair.ba;
+      const path = direction(packet.conn, packet.forward);
       this.trace.emit('tcp-stall', { from: path.from.id, to: path.to.id, type: this.messageType(packet.message) ?? null }, Level.Full);
     } else {
       this.trace.skip();
@@ -451,7 +456,7 @@ export class Network {
   private retransmit(stall: Stall): void {
     if (!stall.live) return;
     const { conn, forward } = stall;
-    const path = forward ? conn.pair.ab : conn.pair.ba;
+    const path = direction(conn, forward);
     if (path.blocked) {
       stall.retries++;
       if (stall.retries > TCP_RETRIES2) {
