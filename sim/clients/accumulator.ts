@@ -49,6 +49,9 @@ export type AppendResult =
   | { readonly kind: 'abort-for-new-batch' }
   | { readonly kind: 'needs-memory' };
 
+/** drainNode visits only the queued partitions when they are fewer than 1/this of the node's. */
+const SPARSE_DRAIN_FACTOR = 4;
+
 export interface ReadyCheck {
   readonly readyNodes: Set<number>;
   /** µs until a not-yet-ready batch becomes ready (Infinity when none waits). */
@@ -59,6 +62,8 @@ export interface ReadyCheck {
 export class RecordAccumulator {
   private readonly deques = new PartitionQueues<ProducerBatch>();
   private readonly drainIndexByNode = new Map<number, number>();
+  /** Each partition's place in a node's list, per list the metadata handed out (a new list per update). */
+  private readonly positionsByParts = new WeakMap<readonly PartitionRef[], Map<PartitionName, number>>();
   private readonly muted = new Set<PartitionName>();
   private readonly ratios = new CompressionRatioEstimator();
   private availableBytes: number;
@@ -134,33 +139,63 @@ export class RecordAccumulator {
   /** RecordAccumulator.drain for the brokers in `nodes`. */
   drain(metadata: ProducerMetadata, nodes: readonly number[], nowUs: number, txn: TransactionManager | null): Map<number, ProducerBatch[]> {
     const drained = new Map<number, ProducerBatch[]>();
-    for (const node of nodes) drained.set(node, this.drainNode(metadata.partitionsForLeader(node), node, nowUs, txn));
+    const queued = this.deques.nonEmpty();
+    for (const node of nodes) drained.set(node, this.drainNode(metadata.partitionsForLeader(node), node, queued, nowUs, txn));
     return drained;
   }
 
-  private drainNode(parts: readonly PartitionRef[], node: number, nowUs: number, txn: TransactionManager | null): ProducerBatch[] {
+  /**
+   * drainBatchesForOneNode: visits the node's partitions in turn from its drainIndex, taking one
+   * batch from each until max.request.size, and leaves the drainIndex at the last partition
+   * visited. Kafka walks every partition the node leads; only the non-empty ones can do anything
+   * but move the drainIndex, so when few deques hold batches (the sticky partitioner fills one
+   * partition at a time) just those are visited, in the same turn order, with the same outcome.
+   */
+  private drainNode(parts: readonly PartitionRef[], node: number, queued: readonly ProducerBatch[][], nowUs: number, txn: TransactionManager | null): ProducerBatch[] {
     const ready: ProducerBatch[] = [];
-    if (parts.length === 0) return ready;
+    const count = parts.length;
+    if (count === 0) return ready;
+    const start = (this.drainIndexByNode.get(node) ?? 0) % count;
+    const turns = queued.length * SPARSE_DRAIN_FACTOR < count ? this.turnsOfQueued(parts, start, queued) : null;
+    const visits = turns === null ? count : turns.length;
+    let last = (start + count - 1) % count;
     let sizeBytes = 0;
-    let index = (this.drainIndexByNode.get(node) ?? 0) % parts.length;
-    const start = index;
-    do {
+    for (let visit = 0; visit < visits; visit++) {
+      const index = turns === null ? (start + visit) % count : (start + (turns[visit] as number)) % count;
       const part = parts[index] as PartitionRef;
-      this.drainIndexByNode.set(node, index);
-      index = (index + 1) % parts.length;
       const deque = this.deques.get(part.name);
       const first = deque?.[0];
       if (deque === undefined || first === undefined || this.muted.has(part.name)) continue;
       if (first.attempts > 0 && nowUs - first.lastAttemptUs < this.settings.retryBackoffUs) continue;
-      if (sizeBytes + first.sizeBytes > this.settings.maxRequestSizeBytes && ready.length > 0) break;
-      if (txn !== null && txn.shouldStopDrain(first)) break;
+      if ((sizeBytes + first.sizeBytes > this.settings.maxRequestSizeBytes && ready.length > 0) || (txn !== null && txn.shouldStopDrain(first))) {
+        last = index;
+        break;
+      }
       deque.shift();
       if (txn !== null && !first.hasSequence) txn.assignSequence(first);
       this.close(first);
       sizeBytes += first.sizeBytes;
       ready.push(first);
-    } while (index !== start);
+    }
+    this.drainIndexByNode.set(node, last);
     return ready;
+  }
+
+  /** The turns (distance from `start`) of the node's partitions that have batches queued, in order. */
+  private turnsOfQueued(parts: readonly PartitionRef[], start: number, queued: readonly ProducerBatch[][]): number[] {
+    let positions = this.positionsByParts.get(parts);
+    if (positions === undefined) {
+      positions = new Map(parts.map((part, index) => [part.name, index]));
+      this.positionsByParts.set(parts, positions);
+    }
+    const turns: number[] = [];
+    for (const deque of queued) {
+      // A deque an earlier node of this drain emptied belongs to that node, not this one.
+      const head = deque[0];
+      const position = head === undefined ? undefined : positions.get(head.partition);
+      if (position !== undefined) turns.push((position - start + parts.length) % parts.length);
+    }
+    return turns.sort((a, b) => a - b);
   }
 
   /** A drained batch stops taking records; its compression teaches the ratio estimate. */

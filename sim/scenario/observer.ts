@@ -37,6 +37,8 @@ export class ClusterObserver {
   private lastControllerEpoch = -1;
   /** Assigned replica ids by partition, ascending (the brokers map's order), once its topic exists. */
   private readonly replicasByPartition = new Map<string, readonly number[]>();
+  /** The last decoded state znode by path (see zkState). */
+  private readonly decodedStates = new Map<string, { readonly data: string; readonly state: PartitionState }>();
 
   constructor(private readonly sim: Simulation) {
     sim.trace.observe((event) => this.onEvent(event));
@@ -75,14 +77,25 @@ export class ClusterObserver {
   /** The partition's state znode in the most advanced ZooKeeper server's tree. */
   zkState(name: string): PartitionState | null {
     const path = partitionStatePath(name);
-    let best: PartitionState | null = null;
+    let bestData: string | null = null;
+    let bestVersion = -1;
     for (const server of this.sim.zookeeper.servers) {
       const stat = server.db.tree.stat(path);
       const data = server.db.tree.data(path);
       if (stat === null || data === null) continue;
-      if (best === null || stat.version > best.zkVersion) best = decodeState(data, stat.version);
+      if (bestData === null || stat.version > bestVersion) {
+        bestData = data;
+        bestVersion = stat.version;
+      }
     }
-    return best;
+    if (bestData === null) return null;
+    // The observer reads the state after every replication event; it changes only on elections
+    // and ISR changes, so the last decoding of each path is kept.
+    const cached = this.decodedStates.get(path);
+    if (cached !== undefined && cached.data === bestData && cached.state.zkVersion === bestVersion) return cached.state;
+    const state = decodeState(bestData, bestVersion);
+    this.decodedStates.set(path, { data: bestData, state });
+    return state;
   }
 
   /** Everything the post-run checker needs, as plain data. */
