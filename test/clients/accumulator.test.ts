@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { RecordAccumulator, type AppendRecord } from '../../sim/clients/accumulator.ts';
 import { ProducerHistory } from '../../sim/clients/history.ts';
 import { CompressionRatioEstimator, recordSizeBytes, varintSizeBytes } from '../../sim/clients/producer-batch.ts';
@@ -21,6 +22,23 @@ function metadata(): ProducerMetadata {
   const partition = (p: number) => ({ partition: p, error: ErrorCode.NONE, leader: 1, leaderEpoch: 0, replicas: [1], isr: [1] });
   cache.update({ type: 'metadata-response', correlationId: 0, brokers: [{ id: 1, rack: 'r1' }], controllerId: 1, topics: [{ name: 'orders', error: ErrorCode.NONE, partitions: [partition(0), partition(1)] }] }, 0);
   return cache;
+}
+
+/** Metadata where broker 1 leads the even partitions of `orders` and broker 2 the odd ones. */
+function metadataOf(count: number): ProducerMetadata {
+  const cache = new ProducerMetadata(300_000_000, 100_000, (id) => `broker-${id}`);
+  cache.addTopic('orders');
+  const partitions = [...Array(count).keys()].map((p) => ({ partition: p, error: ErrorCode.NONE, leader: 1 + (p % 2), leaderEpoch: 0, replicas: [1 + (p % 2)], isr: [1 + (p % 2)] }));
+  const brokers = [{ id: 1, rack: 'r1' }, { id: 2, rack: 'r1' }];
+  cache.update({ type: 'metadata-response', correlationId: 0, brokers, controllerId: 1, topics: [{ name: 'orders', error: ErrorCode.NONE, partitions }] }, 0);
+  return cache;
+}
+
+/** The i-th append's batch as (its record's index in its partition) + 1000 × partition. */
+function firstRecordOf(id: number, operations: readonly ({ append: number } | { drain: true })[], count: number): number {
+  const appends = operations.flatMap((op) => ('append' in op ? [op.append % count] : []));
+  const partition = appends[id]!;
+  return appends.slice(0, id).filter((p) => p === partition).length + 1000 * partition;
 }
 
 describe('record and batch sizes (v2 format)', () => {
@@ -115,6 +133,48 @@ describe('ready and drain', () => {
     expect(first.map((b) => b.partition)).toEqual(['orders/0', 'orders/1']);
     const second = acc.drain(cache, [1], 0, null).get(1) ?? [];
     expect(second.map((b) => b.partition)).toEqual(['orders/1', 'orders/0']);
+  });
+
+  it('drains in Kafka\'s turn order and keeps its drainIndex, however few or many partitions hold batches', () => {
+    // One record per batch (batch.size 200), three batches per request (max.request.size 520):
+    // the reference below is drainBatchesForOneNode walking every partition of the node.
+    const operation = fc.oneof(fc.record({ append: fc.nat(63) }), fc.constant({ drain: true as const }));
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 64 }), fc.array(operation, { maxLength: 120 }), (count, operations) => {
+        const acc = accumulator({ 'batch.size': 200, 'max.request.size': 520 });
+        const cache = metadataOf(count);
+        const deques: number[][] = Array.from({ length: count }, () => []);
+        const drainIndex = new Map<number, number>();
+        let next = 0;
+        for (const op of operations) {
+          if ('append' in op) {
+            const p = op.append % count;
+            expect(acc.append({ name: `orders/${p}`, topic: 'orders', partition: p }, RECORD, 0, false)).toMatchObject({ newBatchCreated: true });
+            deques[p]!.push(next++);
+            continue;
+          }
+          const drained = acc.drain(cache, [1, 2], 0, null);
+          for (const node of [1, 2]) {
+            const parts = [...Array(count).keys()].filter((p) => p % 2 === node - 1);
+            const expected: number[] = [];
+            let index = (drainIndex.get(node) ?? 0) % parts.length;
+            const start = index;
+            do {
+              drainIndex.set(node, index);
+              const deque = deques[parts[index]!]!;
+              index = (index + 1) % parts.length;
+              if (deque.length === 0) continue;
+              if (expected.length === 3) break;
+              expected.push(deque.shift()!);
+            } while (index !== start);
+            expect((drained.get(node) ?? []).map((batch) => batch.firstRecord + 1000 * batch.partitionNumber)).toEqual(
+              expected.map((id) => firstRecordOf(id, operations, count)),
+            );
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('puts a retried batch back first without idempotence, and in sequence order with it', () => {
