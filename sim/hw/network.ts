@@ -42,7 +42,7 @@ import type { Scheduler } from '../core/scheduler.ts';
 import { Level, type Trace } from '../core/trace.ts';
 import type { DisconnectReason, NodeId } from './actor.ts';
 import { LinkFaults } from './link-faults.ts';
-import type { Nic } from './nic.ts';
+import { NicFlow, NicLink, PIECE_BYTES, type Nic, type NicLinkClient, type NicWork } from './nic.ts';
 
 /** What the network needs from the machine a node runs on. */
 export interface NetworkHost {
@@ -79,23 +79,30 @@ export class NetNode {
   readonly conns = new Map<NodeId, Connection>();
   /** Messages received by this node's NIC whose delivery event is still to run. */
   deliveriesDue = 0;
+  /** The NIC's power losses this node's queues have caught up with. */
+  nicResets = 0;
   constructor(
     readonly index: number,
     readonly host: NetworkHost,
     /** Draws the jitter of what this node sends ("<node>/net"), so other nodes' traffic never shifts it. */
     readonly rng: Rng,
+    readonly egress: NicLink<Packet>,
+    readonly ingress: NicLink<Segment>,
   ) {}
   get id(): NodeId {
     return this.host.id;
   }
 }
 
-/** One direction between two nodes: latency, jitter bound, fault flags, and the FIFO tail. */
+/** One direction between two nodes: latency, jitter bound, fault flags, the arrival tail, its flows at both NICs. */
 class Path {
   blocked = false;
   addedLatencyUs = 0;
-  /** Arrival time (fractional µs) of the last message sent on this path. */
+  /** Arrival time (fractional µs) of the first piece of the last segment sent on this path. */
   tailUs = 0;
+  /** This direction's queue at the sender's NIC and at the receiver's (one TCP flow). */
+  readonly egressFlow = new NicFlow<Packet>();
+  readonly ingressFlow = new NicFlow<Segment>();
   constructor(
     readonly from: NetNode,
     readonly to: NetNode,
@@ -145,7 +152,16 @@ class Connection {
   ) {}
 }
 
-class Packet {
+/** A message (or FIN / RST) on its way; at the sender's NIC it is that queue's work. */
+class Packet implements NicWork {
+  /** Jitter of its trip, drawn when its first byte leaves; -1 before. */
+  jitterUs = -1;
+  /** Its first segment was turned away at the receiver (lost, stalled): ignore the rest. */
+  dropped = false;
+  /** Its sender lost power before all of it left: lost once its pieces are through. */
+  senderLost = false;
+  /** The segment carrying its latest bytes. */
+  lastSegment: Segment | null = null;
   constructor(
     readonly kind: FrameKind,
     readonly conn: Connection,
@@ -154,10 +170,46 @@ class Packet {
     readonly message: unknown,
     readonly bytes: number,
     readonly sentUs: number,
-    readonly departUs: number,
-    readonly arrivalUs: number,
     readonly senderPowerLosses: number,
   ) {}
+
+  availableUs(): number {
+    return this.sentUs;
+  }
+}
+
+/**
+ * Bytes [fromByte, toByte) of a message that left the sender's NIC back to back, from startUs to
+ * endUs; each byte reaches the receiver shiftUs after it left. At the receiver's NIC it is that
+ * queue's work. The sender may cut it short (toByte, endUs shrink) when another flow claims its NIC.
+ */
+class Segment implements NicWork {
+  arrived = false;
+  /** Delivery event of its message, when its planned reception ends it. */
+  deliveryId = -1;
+  constructor(
+    readonly packet: Packet,
+    readonly fromByte: number,
+    public toByte: number,
+    readonly startUs: number,
+    public endUs: number,
+    public shiftUs: number,
+  ) {}
+
+  get bytes(): number {
+    return this.toByte - this.fromByte;
+  }
+
+  availableUs(byteEnd: number): number {
+    const bytes = this.toByte - this.fromByte;
+    if (byteEnd >= bytes) return this.endUs + this.shiftUs;
+    return this.startUs + ((this.endUs - this.startUs) * byteEnd) / bytes + this.shiftUs;
+  }
+
+  /** It holds the message's last byte. */
+  get last(): boolean {
+    return this.toByte === this.packet.bytes;
+  }
 }
 
 /** The path a message on `conn` takes: from the pair's first node to its second when `forward`. */
@@ -183,10 +235,23 @@ export class Network {
   private readonly pairs = new Map<number, Pair>();
   private nextConnectionId = 1;
   private readonly messageType: (message: unknown) => string | undefined;
-  private readonly onArrive = (packet: Packet): void => this.arrive(packet);
-  private readonly onDeliver = (packet: Packet): void => {
-    direction(packet.conn, packet.forward).to.deliveriesDue--;
-    this.deliver(packet);
+  private readonly onArrive = (segment: Segment): void => this.arrive(segment);
+  private readonly onDeliver = (segment: Segment): void => {
+    segment.deliveryId = -1;
+    direction(segment.packet.conn, segment.packet.forward).to.deliveriesDue--;
+    this.deliver(segment.packet);
+  };
+  private readonly sending: NicLinkClient<Packet> = {
+    served: (packet, fromByte, toByte, startUs, endUs) => this.ship(packet, fromByte, toByte, startUs, endUs),
+    cut: (packet, toByte, endUs) => this.shortened(packet, toByte, endUs),
+    dropped: (packet, fromByte) => this.droppedInCard(packet, fromByte),
+  };
+  private readonly receiving: NicLinkClient<Segment> = {
+    served: (segment, _fromByte, toByte, _startUs, endUs) => {
+      if (toByte === segment.bytes && segment.last) this.received(segment, endUs);
+    },
+    cut: (segment) => this.unplanDelivery(segment),
+    dropped: () => undefined,
   };
   private readonly onRetransmit = (stall: Stall): void => this.retransmit(stall);
 
@@ -202,7 +267,9 @@ export class Network {
   addNode(host: NetworkHost): NetNode {
     assert(!this.nodes.has(host.id), () => `network: node ${host.id} added twice`);
     assert(this.nodes.size < MAX_NODES, () => `network: more than ${MAX_NODES} nodes`);
-    const node = new NetNode(this.nodes.size, host, this.rng.fork(`${host.id}/net`));
+    const egress = new NicLink<Packet>(`NIC of ${host.id} (transmit)`, host.nic, this.scheduler, this.sending);
+    const ingress = new NicLink<Segment>(`NIC of ${host.id} (receive)`, host.nic, this.scheduler, this.receiving);
+    const node = new NetNode(this.nodes.size, host, this.rng.fork(`${host.id}/net`), egress, ingress);
     this.nodes.set(host.id, node);
     return node;
   }
@@ -319,57 +386,128 @@ export class Network {
   private transmit(kind: FrameKind, conn: Connection, forward: boolean, message: unknown, bytes: number): void {
     const path = direction(conn, forward);
     const nowUs = this.scheduler.now;
+    const sender = path.from;
+    const packet = new Packet(kind, conn, forward, message, bytes, nowUs, sender.host.powerLosses);
     const stall = forward ? conn.stallAB : conn.stallBA;
     if (stall !== null) {
       // Behind a gap: it waits in the send queue for the retransmission.
-      stall.packets.push(new Packet(kind, conn, forward, message, bytes, nowUs, nowUs, nowUs, path.from.host.powerLosses));
+      stall.packets.push(packet);
       return;
     }
-    const sender = path.from.host;
-    const departUs = sender.nic.transmit(nowUs, bytes);
-    const jitterUs = path.jitterUs > 0 ? path.from.rng.int(path.jitterUs + 1) : 0;
-    let arrivalUs = departUs + path.latencyUs + path.addedLatencyUs + jitterUs;
-    if (arrivalUs < path.tailUs) arrivalUs = path.tailUs;
-    path.tailUs = arrivalUs;
-    const packet = new Packet(kind, conn, forward, message, bytes, nowUs, departUs, arrivalUs, sender.powerLosses);
-    this.scheduler.schedule(Math.ceil(arrivalUs) - nowUs, this.onArrive, packet);
+    if (sender.nicResets !== sender.host.nic.resets) {
+      sender.nicResets = sender.host.nic.resets;
+      sender.egress.flush(nowUs);
+    }
+    sender.host.nic.txBytes += bytes;
+    sender.egress.enqueue(path.egressFlow, packet, nowUs);
   }
 
-  /** The last bit reached the receiving NIC: drop it here, or queue it for reception. */
-  private arrive(packet: Packet): void {
+  /** The sender's NIC put bytes [fromByte, toByte) of `packet` on the wire: they travel as one segment. */
+  private ship(packet: Packet, fromByte: number, toByte: number, startUs: number, endUs: number): void {
+    const path = direction(packet.conn, packet.forward);
+    if (packet.jitterUs < 0) packet.jitterUs = path.jitterUs > 0 ? path.from.rng.int(path.jitterUs + 1) : 0;
+    const segment = new Segment(packet, fromByte, toByte, startUs, endUs, path.latencyUs + path.addedLatencyUs + packet.jitterUs);
+    // Jitter never reorders: no segment's first piece arrives before the previous one's on this path.
+    const firstUs = segment.availableUs(Math.min(PIECE_BYTES, toByte - fromByte));
+    if (firstUs < path.tailUs) segment.shiftUs += path.tailUs - firstUs;
+    path.tailUs = Math.max(firstUs, path.tailUs);
+    packet.lastSegment = segment;
+    const nowUs = this.scheduler.now;
+    this.scheduler.schedule(Math.max(0, Math.ceil(path.tailUs) - nowUs), this.onArrive, segment);
+  }
+
+  /** The sender's NIC cut a planned segment short: another flow takes the link. */
+  private shortened(packet: Packet, toByte: number, endUs: number): void {
+    const segment = packet.lastSegment as Segment;
+    segment.toByte = toByte;
+    segment.endUs = endUs;
+    if (segment.arrived && !packet.dropped) direction(packet.conn, packet.forward).to.ingress.shrank(direction(packet.conn, packet.forward).ingressFlow, this.scheduler.now);
+  }
+
+  /** A power loss emptied the sender's NIC: what never left is lost; a message half sent ends there. */
+  private droppedInCard(packet: Packet, fromByte: number): void {
+    const path = direction(packet.conn, packet.forward);
+    if (fromByte === 0) {
+      packet.dropped = true;
+      this.lose(packet, path, 'sender-power-loss');
+      return;
+    }
+    packet.senderLost = true;
+    const nowUs = this.scheduler.now;
+    this.ship(packet, packet.bytes, packet.bytes, nowUs, nowUs);
+  }
+
+  /** A segment's first piece reached the receiving NIC: the message's first decides its fate. */
+  private arrive(segment: Segment): void {
+    segment.arrived = true;
+    const packet = segment.packet;
+    if (packet.dropped) return;
     const path = direction(packet.conn, packet.forward);
     const sender = path.from.host;
+    const senderDown = this.leftAfterPowerLoss(packet, segment);
+    if (segment.fromByte > 0) {
+      if (senderDown) packet.senderLost = true;
+      this.receive(path, segment);
+      return;
+    }
     const receiver = path.to.host;
     const stall = packet.forward ? packet.conn.stallAB : packet.conn.stallBA;
     if (stall !== null) {
       // Sent before the gap was noticed: it queues behind it, in order.
+      packet.dropped = true;
       if (stall.live && sender.powerLosses === packet.senderPowerLosses) stall.packets.push(packet);
       return;
     }
     if (path.blocked && packet.kind !== RST && sender.powerLosses === packet.senderPowerLosses) {
+      packet.dropped = true;
       this.startStall(packet);
       return;
     }
     let reason: string | null = null;
-    if (sender.powerLosses !== packet.senderPowerLosses && packet.departUs > sender.powerLossAtUs(packet.senderPowerLosses)) reason = 'sender-power-loss';
+    if (senderDown) reason = 'sender-power-loss';
     else if (path.blocked) reason = 'partition';
     else if (!receiver.poweredOn) reason = 'powered-off';
     else if (packet.kind !== RST && (packet.forward ? packet.conn.brokenAB : packet.conn.brokenBA)) reason = 'broken-connection';
     if (reason !== null) {
+      packet.dropped = true;
       this.lose(packet, path, reason);
       if (reason === 'broken-connection' && !this.heldByReceiver(packet, path)) this.transmit(RST, packet.conn, !packet.forward, undefined, 0);
       return;
     }
-    const receivedUs = receiver.nic.receive(packet.arrivalUs, packet.bytes);
-    const delayUs = Math.ceil(receivedUs) - this.scheduler.now;
+    this.receive(path, segment);
+  }
+
+  /** The sender lost power before the last byte of `segment` left: the card lost the rest. */
+  private leftAfterPowerLoss(packet: Packet, segment: Segment): boolean {
+    const sender = direction(packet.conn, packet.forward).from.host;
+    return sender.powerLosses !== packet.senderPowerLosses && segment.endUs > sender.powerLossAtUs(packet.senderPowerLosses);
+  }
+
+  private receive(path: Path, segment: Segment): void {
+    path.to.host.nic.rxBytes += segment.bytes;
+    path.to.ingress.enqueue(path.ingressFlow, segment, this.scheduler.now);
+  }
+
+  /** The receiving NIC will have all of a message at `endUs`: deliver it then. */
+  private received(segment: Segment, endUs: number): void {
+    const path = direction(segment.packet.conn, segment.packet.forward);
+    const delayUs = Math.max(0, Math.ceil(endUs) - this.scheduler.now);
     // Received within this microsecond, with nothing before it still to hand over: deliver now,
     // which is the order the event would give, without the event.
     if (delayUs === 0 && path.to.deliveriesDue === 0) {
-      this.deliver(packet);
+      this.deliver(segment.packet);
       return;
     }
     path.to.deliveriesDue++;
-    this.scheduler.schedule(delayUs, this.onDeliver, packet);
+    segment.deliveryId = this.scheduler.schedule(delayUs, this.onDeliver, segment);
+  }
+
+  /** The receiving NIC's plan for a segment was cut: its delivery waits for the rest. */
+  private unplanDelivery(segment: Segment): void {
+    if (segment.deliveryId < 0) return;
+    this.scheduler.cancel(segment.deliveryId);
+    segment.deliveryId = -1;
+    direction(segment.packet.conn, segment.packet.forward).to.deliveriesDue--;
   }
 
   /**
@@ -390,6 +528,10 @@ export class Network {
   private deliver(packet: Packet): void {
     const path = direction(packet.conn, packet.forward);
     const receiver = path.to;
+    if (packet.senderLost || this.leftAfterPowerLoss(packet, packet.lastSegment as Segment)) {
+      this.lose(packet, path, 'sender-power-loss');
+      return;
+    }
     if (!receiver.host.poweredOn) {
       this.lose(packet, path, 'powered-off');
       return;
