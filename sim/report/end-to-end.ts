@@ -11,6 +11,7 @@
 
 import type { ConsumerGroupHistory } from '../check/check-input.ts';
 import type { ProducerHistory } from '../clients/history.ts';
+import { nearestRank, valuesAtRanks } from './ranks.ts';
 
 /** Percentiles of end-to-end latency in ms (nearest rank), and how many deliveries they cover. */
 export interface EndToEndLatency {
@@ -78,9 +79,9 @@ function grown(latencies: Float64Array): Float64Array {
 function percentiles(latenciesUs: Float64Array): EndToEndLatency {
   const total = latenciesUs.length;
   if (total === 0) return { records: 0, p50: 0, p99: 0, p999: 0, max: 0 };
-  latenciesUs.sort();
-  const rankMs = (p: number): number => roundMs(latenciesUs[Math.min(total, Math.max(1, Math.ceil((p / 100) * total))) - 1] as number);
-  return { records: total, p50: rankMs(50), p99: rankMs(99), p999: rankMs(99.9), max: roundMs(latenciesUs[total - 1] as number) };
+  const ranks = [nearestRank(50, total), nearestRank(99, total), nearestRank(99.9, total), total];
+  const [p50, p99, p999, max] = valuesAtRanks(latenciesUs, ranks).map(roundMs) as [number, number, number, number];
+  return { records: total, p50, p99, p999, max };
 }
 
 function roundMs(us: number): number {

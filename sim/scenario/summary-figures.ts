@@ -11,6 +11,7 @@ import type { CheckReport } from '../check/checkers.ts';
 import type { PartitionTimeline } from '../report/run-facts.ts';
 import type { PartitionFigures, ProducerFigures, RunSummary } from '../report/summary-types.ts';
 import type { Simulation } from './build.ts';
+import { nearestRank, valuesAtRanks } from '../report/ranks.ts';
 
 /** One entry per producer, in the scenario's order. */
 export function producerFigures(simulation: Simulation, check: CheckReport): ProducerFigures[] {
@@ -72,9 +73,8 @@ export function percentilesMs(parts: readonly Float64Array[]): RunSummary['laten
     all.set(part, at);
     at += part.length;
   }
-  all.sort();
-  const rank = (p: number): number => (all[Math.min(total, Math.max(1, Math.ceil((p / 100) * total))) - 1] as number) / 1000;
-  return { p50: round3(rank(50)), p99: round3(rank(99)), max: round3(all[total - 1]! / 1000) };
+  const [p50, p99, max] = valuesAtRanks(all, [nearestRank(50, total), nearestRank(99, total), total]) as [number, number, number];
+  return { p50: round3(p50 / 1000), p99: round3(p99 / 1000), max: round3(max / 1000) };
 }
 
 function round3(value: number): number {
