@@ -49,11 +49,6 @@ export interface HardwareProfile {
   readonly vmDirtyWritebackCentisecs: number;
   /** Broker CPU per request handled (parse, purgatory, response), on one request-handler thread. */
   readonly requestCpuUs: number;
-  /**
-   * Broker time per request beyond its CPU, spent holding a request-handler thread: the hand-offs
-   * between SocketServer's network threads and the handlers and back (SOCKET_SERVER_HAND_OFF_US).
-   */
-  readonly requestHandOffUs: number;
   /** Broker CPU per byte of record data handled (CRC32C check, copy). */
   readonly brokerCpuNsPerByte: number;
   /** Client CPU per record produced or consumed (serialise, partition, accumulate / decode). */
@@ -105,24 +100,6 @@ const LINUX_WRITEBACK = {
  */
 const DATACENTRE_NETWORK = { intraRackLatencyUs: 50, crossRackLatencyUs: 250, latencyJitterUs: 20 } as const;
 
-/**
- * The broker's SocketServer hand-offs around each request (kafka-apis.ts): Processor read and
- * RequestChannel queue, the handler's wake-up, the response queue and the Processor's next poll —
- * the floor of RequestQueueTimeMs + ResponseQueueTimeMs + ResponseSendTimeMs. A calibrated
- * estimate, not a measurement, bounded by the benchmarks (bench/calibration.ts):
- * - from above: a connection is muted from a request's read until its response is sent, so the
- *   hand-off is serial per producer connection. LinkedIn's one producer sent each broker a request
- *   of 2 × 8,196 bytes every 0.49 ms (RF1, 821,557 records/s), and with three replicas (acks=1)
- *   kept 96 % of that rate; past about 200 µs the simulated RF3 acks=1 producer falls below 90 %
- *   of the RF1 one (test/hw/calibration.test.ts);
- * - from below: OpenMessaging's p99 of 5 ms at 200 MB/s. A record crosses at least two hand-offs
- *   before a consumer sees it (its produce request, the follower fetch that advances the HW);
- *   it takes about 225 µs to bring the simulated p99 from 2 to 3 whole ms, inside the band.
- * The two bounds do not quite meet, so the figure is the upper one: the latency the published p99
- * still lacks is not a per-request constant on the produce path (issue 14).
- */
-const SOCKET_SERVER_HAND_OFF_US = 200;
-
 /** Kafka's documented production JVM: -Xmx6g -Xms6g (Kafka docs, "Java Version"). */
 const KAFKA_HEAP_BYTES = 6 * GIB;
 
@@ -144,7 +121,6 @@ export const HARDWARE_PROFILES = {
     diskLatencyUs: 100,
     ...LINUX_WRITEBACK,
     requestCpuUs: 20,
-    requestHandOffUs: SOCKET_SERVER_HAND_OFF_US,
     brokerCpuNsPerByte: 0.25,
     clientCpuNsPerRecord: 500,
     clientCpuNsPerByte: 0.5,
@@ -166,7 +142,6 @@ export const HARDWARE_PROFILES = {
     diskLatencyUs: 12_000,
     ...LINUX_WRITEBACK,
     requestCpuUs: 40,
-    requestHandOffUs: SOCKET_SERVER_HAND_OFF_US,
     brokerCpuNsPerByte: 0.5,
     clientCpuNsPerRecord: 1000,
     clientCpuNsPerByte: 1.75,
@@ -201,7 +176,6 @@ export const HARDWARE_PROFILES = {
     diskLatencyUs: 12_000,
     ...LINUX_WRITEBACK,
     requestCpuUs: 40,
-    requestHandOffUs: SOCKET_SERVER_HAND_OFF_US,
     brokerCpuNsPerByte: 0.5,
     clientCpuNsPerRecord: 1000,
     clientCpuNsPerByte: 1.75,
@@ -226,7 +200,6 @@ export const HARDWARE_PROFILES = {
     diskLatencyUs: 100,
     ...LINUX_WRITEBACK,
     requestCpuUs: 20,
-    requestHandOffUs: SOCKET_SERVER_HAND_OFF_US,
     brokerCpuNsPerByte: 0.25,
     clientCpuNsPerRecord: 500,
     clientCpuNsPerByte: 0.5,
@@ -244,11 +217,11 @@ const COUNT_KEYS: ReadonlySet<HardwareKey> = new Set<HardwareKey>(['cores', 'dis
 /** Fields that may be zero (everything else must be positive). */
 const MAY_BE_ZERO: ReadonlySet<HardwareKey> = new Set<HardwareKey>([
   'heapBytes', 'intraRackLatencyUs', 'crossRackLatencyUs', 'latencyJitterUs', 'diskLatencyUs',
-  'requestCpuUs', 'requestHandOffUs', 'brokerCpuNsPerByte', 'clientCpuNsPerRecord', 'clientCpuNsPerByte',
+  'requestCpuUs', 'brokerCpuNsPerByte', 'clientCpuNsPerRecord', 'clientCpuNsPerByte',
 ]);
 /** Fields the simulator uses as integer microseconds or bytes. */
 const INTEGER_KEYS: ReadonlySet<HardwareKey> = new Set<HardwareKey>([
-  'ramBytes', 'heapBytes', 'requestHandOffUs', 'intraRackLatencyUs', 'crossRackLatencyUs', 'latencyJitterUs', 'diskLatencyUs',
+  'ramBytes', 'heapBytes', 'intraRackLatencyUs', 'crossRackLatencyUs', 'latencyJitterUs', 'diskLatencyUs',
   'vmDirtyExpireCentisecs', 'vmDirtyWritebackCentisecs',
 ]);
 

@@ -7,15 +7,6 @@
 // answers "not the controller" unless it is the active one; InitProducerId from a local counter.
 // Any other request type goes to the broker's plugins (the group coordinator's APIs).
 //
-// A request also holds its handler thread for the hardware's requestHandOffUs: the way through
-// SocketServer around the handler's work. A network thread (Processor, `num.network.threads`) reads
-// the request in its selector loop and puts it on RequestChannel's request queue, an idle handler
-// thread blocked on that queue is woken to take it (RequestQueueTimeMs), and the response goes back
-// through the Processor's response queue and its next poll before it is written
-// (ResponseQueueTimeMs, ResponseSendTimeMs). Charging it to the handler thread costs no event of
-// its own; a handler that is busy anyway would not wait for a wake-up, so under a saturated pool
-// the simulated handlers are a little too busy.
-//
 // Produce requests keep their connection's order, as SocketServer does by muting a channel from
 // the moment a request is read until its response is sent: a client's next ProduceRequest is
 // not handled before the previous one is answered — for acks=all, until it is replicated
@@ -25,9 +16,7 @@
 // arriving (the connection broke mid-request) is dropped, as a torn TCP stream would never
 // deliver it; a disconnect forgets the connection's queue.
 //
-// Simplified: network threads are not a pool of their own (their time is in requestHandOffUs, on
-// the handler thread, and a delayed response's way back is counted on its request, not after it
-// leaves the purgatory); one request-handler pool for every listener (no control-plane listener),
+// Simplified: one request-handler pool for every listener (no separate control-plane listener),
 // no request queue bound other than the pool's (queued.max.requests is not enforced), only
 // produce requests wait for their connection (the simulator's one connection per pair of nodes
 // carries what Kafka sends on several, e.g. a consumer's fetches and its coordinator requests),
@@ -35,7 +24,6 @@
 
 import { assert } from '../core/assert.ts';
 import type { ActorContext, NodeId } from '../hw/actor.ts';
-import type { HardwareProfile } from '../hw/profiles.ts';
 import type { KafkaController } from './controller.ts';
 import type { MetadataCache } from './metadata-cache.ts';
 import {
@@ -99,14 +87,6 @@ const CORE_REQUESTS: ReadonlySet<string> = new Set<KafkaRequest['type']>([
   'init-producer-id',
 ]);
 
-/**
- * How long a request holds a handler thread: the SocketServer hand-offs around it (requestHandOffUs,
- * see the file comment) and its CPU, per request and per byte of records it carries.
- */
-function handlerUs(hardware: HardwareProfile, recordBytes: number): number {
-  return hardware.requestHandOffUs + hardware.requestCpuUs + (recordBytes * hardware.brokerCpuNsPerByte) / 1000;
-}
-
 function isCoreRequest(request: { readonly type: string }): request is KafkaRequest {
   return CORE_REQUESTS.has(request.type);
 }
@@ -128,7 +108,7 @@ export class KafkaApis {
       this.receiveProduce(from, request as ProduceRequest);
       return;
     }
-    this.parts.ctx.compute(REQUEST_HANDLER_POOL, handlerUs(this.parts.ctx.hardware, 0), () => {
+    this.parts.ctx.compute(REQUEST_HANDLER_POOL, this.parts.ctx.hardware.requestCpuUs, () => {
       if (isCoreRequest(request)) this.handle(from, request);
       else this.other(from, request);
     });
@@ -168,7 +148,7 @@ export class KafkaApis {
     const { ctx } = this.parts;
     let recordBytes = 0;
     for (const message of request) recordBytes += message.batch.sizeBytes;
-    ctx.compute(REQUEST_HANDLER_POOL, handlerUs(ctx.hardware, recordBytes), () => {
+    ctx.compute(REQUEST_HANDLER_POOL, ctx.hardware.requestCpuUs + (recordBytes * ctx.hardware.brokerCpuNsPerByte) / 1000, () => {
       this.produce(from, channel, request);
     });
   }
