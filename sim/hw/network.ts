@@ -1,9 +1,15 @@
 // The network: nodes on machines in racks, and TCP-like connections between them (DESIGN §4).
 //
-// Delivery time of a message = sender NIC serialisation (FIFO behind what that NIC already
-// queued) + propagation (intra- or cross-rack, plus seeded jitter, plus any slow-network latency)
-// + receiver NIC serialisation. Jitter never reorders: a message never arrives before one sent
-// earlier on the same path (pair of nodes, one direction), which is TCP's in-order delivery.
+// Delivery time of a message = sender NIC serialisation + propagation (intra- or cross-rack, plus
+// seeded jitter, plus any slow-network latency) + receiver NIC serialisation. Each NIC direction
+// shares its bandwidth fairly between connections (nic.ts: fq-style round robin in 64 KB TSO
+// pieces, new flows first), so a small request never waits for another connection's megabytes.
+// What the sender's NIC puts on the wire back to back travels as one segment; the receiving NIC
+// takes each piece in once its last byte has arrived, while the sender still sends the rest
+// (cut-through), so a long message pays one serialisation and one piece, not two. Jitter (one
+// draw per message) never reorders: a segment never arrives before one sent earlier on the same
+// path (pair of nodes, one direction), and each path is one in-order flow at both NICs, which is
+// TCP's in-order delivery.
 //
 // Connections follow TCP where it shows to Kafka (actor.ts states the contract):
 // - A send opens a connection if the sender holds none; the receiver attaches to it on the first
@@ -27,14 +33,18 @@
 // - A receiver holding an older connection with the sender than the one arriving learns the old
 //   one is dead (`reset`) before the new data is handed over; TCP would tell it on its next send.
 //
-// Each message costs one or two events (arrival at the receiving NIC, then delivery after its
-// serialisation, which happens in the same event when the receiving NIC finishes within that
-// microsecond and holds nothing older) and one small object; partition checks read a flag cached
-// on the path.
+// Each message costs one or two events when its NICs hold nothing else (arrival of its first piece
+// at the receiving NIC, then delivery once received, in the same event when that is within the
+// microsecond and nothing older is still to hand over), plus one arrival per extra segment and a
+// NIC timer when other connections' work is queued; partition checks read a flag cached on the
+// path. A message's fate (partition, stall, lost power, broken connection) is decided when its
+// first segment arrives; if the sender's power went before its last byte left, it is lost when
+// its pieces are through.
 // Simplified: a stalled direction queues its messages at the sender and retransmits them only
 // when the path is open (no congestion window, no duplicate deliveries to suppress); no
 // packet-level loss, duplication or corruption; one connection per pair of nodes
-// (Kafka opens one per client and per purpose); no flow control (see nic.ts).
+// (Kafka opens one per client and per purpose), so one flow per pair and direction at each NIC; no
+// flow control or congestion window (see nic.ts).
 
 import { assert } from '../core/assert.ts';
 import type { Rng } from '../core/rng.ts';
@@ -419,9 +429,13 @@ export class Network {
   /** The sender's NIC cut a planned segment short: another flow takes the link. */
   private shortened(packet: Packet, toByte: number, endUs: number): void {
     const segment = packet.lastSegment as Segment;
+    const lostBytes = segment.toByte - toByte;
     segment.toByte = toByte;
     segment.endUs = endUs;
-    if (segment.arrived && !packet.dropped) direction(packet.conn, packet.forward).to.ingress.shrank(direction(packet.conn, packet.forward).ingressFlow, this.scheduler.now);
+    if (segment.arrived && !packet.dropped) {
+      const path = direction(packet.conn, packet.forward);
+      path.to.ingress.shrank(path.ingressFlow, lostBytes, this.scheduler.now);
+    }
   }
 
   /** A power loss emptied the sender's NIC: what never left is lost; a message half sent ends there. */

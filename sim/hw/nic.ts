@@ -172,8 +172,9 @@ export class NicLink<W extends NicWork> {
     this.run(nowUs);
   }
 
-  /** A queued item of `flow` shrank (its sender cut it): replan a span that counted on it. */
-  shrank(flow: NicFlow<W>, nowUs: number): void {
+  /** A queued item of `flow` lost `bytes` (its sender cut it short): replan a span that counted on them. */
+  shrank(flow: NicFlow<W>, bytes: number, nowUs: number): void {
+    this.queuedBytes -= bytes;
     if (this.open === null || this.open.flow !== flow) return;
     this.cutOpen(this.horizonUs(nowUs));
     this.run(nowUs);
@@ -183,17 +184,20 @@ export class NicLink<W extends NicWork> {
   flush(nowUs: number): void {
     if (this.open !== null) this.cutOpen(nowUs + 1);
     if (this.freeUs > nowUs) this.freeUs = nowUs;
-    for (const list of [this.newFlows, this.oldFlows]) {
-      for (const flow of list) {
-        while (!flow.empty) {
-          this.client.dropped(flow.items[flow.head] as W, flow.servedBytes);
-          flow.pop();
-        }
-        flow.queued = false;
-      }
-      list.length = 0;
-    }
+    this.drop(this.newFlows);
+    this.drop(this.oldFlows);
     this.queuedBytes = 0;
+  }
+
+  private drop(list: NicFlow<W>[]): void {
+    for (const flow of list) {
+      while (!flow.empty) {
+        this.client.dropped(flow.items[flow.head] as W, flow.servedBytes);
+        flow.pop();
+      }
+      flow.queued = false;
+    }
+    list.length = 0;
   }
 
   /** Plans turns that start before the next microsecond; sets a timer for the rest. */
@@ -225,13 +229,15 @@ export class NicLink<W extends NicWork> {
 
   /** The next flow to serve: new flows first (fq_codel), then old ones round robin; null if none is ready. */
   private pick(): NicFlow<W> | null {
-    for (const list of [this.newFlows, this.oldFlows]) {
-      for (let i = 0; i < list.length; i++) {
-        const flow = list[i] as NicFlow<W>;
-        if (this.readyUs(flow) <= this.freeUs) {
-          list.splice(i, 1);
-          return flow;
-        }
+    return this.takeReady(this.newFlows) ?? this.takeReady(this.oldFlows);
+  }
+
+  private takeReady(list: NicFlow<W>[]): NicFlow<W> | null {
+    for (let i = 0; i < list.length; i++) {
+      const flow = list[i] as NicFlow<W>;
+      if (this.readyUs(flow) <= this.freeUs) {
+        list.splice(i, 1);
+        return flow;
       }
     }
     return null;

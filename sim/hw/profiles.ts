@@ -160,9 +160,12 @@ export const HARDWARE_PROFILES = {
    * MB/s in all, 2.1× its 117.7 MB/s. So the followers fell behind for the run (acks=1 waits for
    * the leader only) and the row binds at the brokers' receive links shared between the producers'
    * three connections and the two replica fetchers' as TCP shares a bottleneck, about per flow.
-   * None of these figures is the knob for that row: with the NICs serving whole messages first
-   * come, first served, each 8 KB produce request waits behind 0.7–2 MB fetch responses and the
-   * producers stall on max.in.flight.requests.per.connection (issue 14).
+   * None of these figures is the knob for that row: it depends on how a NIC shares itself. Served
+   * whole and first come, first served, each 8 KB produce request waited behind 0.7–2 MB fetch
+   * responses and the producers stalled on max.in.flight.requests.per.connection (0.38 of the
+   * published rate). Shared per connection as Linux's fq does (nic.ts: 64 KB pieces, new flows
+   * first, cut-through to the receiver), a request waits for at most about one piece of another
+   * connection's data, and the row comes out at 0.92 (issue 14).
    */
   'linkedin-2014': {
     cores: 6,
