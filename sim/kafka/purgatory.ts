@@ -77,7 +77,7 @@ export class FetchPurgatory {
   /** checkAndComplete: answers every fetch watching `partition` that can now be answered. */
   checkAndComplete(partition: PartitionName): void {
     const ids = this.byPartition.get(partition);
-    if (ids === undefined) return;
+    if (ids === undefined || ids.size === 0) return;
     for (const id of [...ids]) {
       const fetch = this.waiting.get(id);
       if (fetch !== undefined && this.hooks.canComplete(fetch)) this.finish(id);
@@ -90,11 +90,9 @@ export class FetchPurgatory {
     if (fetch === undefined) return;
     this.waiting.delete(id);
     this.deadlines.delete(id);
-    for (const entry of fetch.request.partitions) {
-      const ids = this.byPartition.get(entry.partition);
-      ids?.delete(id);
-      if (ids?.size === 0) this.byPartition.delete(entry.partition);
-    }
+    // A partition's watcher set stays when it empties (at most one per partition the broker has
+    // served): the next fetch for it would only build it again.
+    for (const entry of fetch.request.partitions) this.byPartition.get(entry.partition)?.delete(id);
     this.hooks.complete(fetch);
   }
 }
