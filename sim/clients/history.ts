@@ -18,6 +18,7 @@
 // metadata missing, record too large) has no record identity and is kept in a short side list.
 
 import { assert } from '../core/assert.ts';
+import { nearestRank, valuesAtRanks } from '../core/ranks.ts';
 import type { PartitionName } from '../kafka/protocol.ts';
 
 export const Outcome = { Pending: 0, Ok: 1, Fail: 2, Info: 3 } as const;
@@ -308,12 +309,9 @@ export class ProducerHistory {
 
   /** Nearest-rank percentiles of the `ok` ack latency, in ms (NaN with no ok record). */
   latencyPercentilesMs(percentiles: readonly number[]): number[] {
-    const sorted = this.okLatenciesUs().sort();
-    return percentiles.map((p) => {
-      if (sorted.length === 0) return Number.NaN;
-      const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-      return (sorted[rank - 1] as number) / 1000;
-    });
+    const latencies = this.okLatenciesUs();
+    if (latencies.length === 0) return percentiles.map(() => Number.NaN);
+    return valuesAtRanks(latencies, percentiles.map((p) => nearestRank(p, latencies.length))).map((us) => us / 1000);
   }
 
   private partition(index: number): PartitionRecords {

@@ -11,6 +11,7 @@
 
 import type { Trace } from '../core/trace.ts';
 import { Outcome, type RangeView } from './history.ts';
+import { nearestRank } from '../core/ranks.ts';
 
 const EXACT_BELOW = 64;
 const SUB_BUCKET_BITS = 5;
@@ -35,7 +36,7 @@ export class LatencyHistogram {
   /** The nearest-rank percentile, as its bucket's midpoint (exact below 64 µs); NaN when empty. */
   percentileUs(percentile: number): number {
     if (this.count === 0) return Number.NaN;
-    const rank = Math.min(this.count, Math.max(1, Math.ceil((percentile / 100) * this.count)));
+    const rank = nearestRank(percentile, this.count);
     let seen = 0;
     for (let bucket = 0; bucket < BUCKETS; bucket++) {
       seen += this.counts[bucket] as number;

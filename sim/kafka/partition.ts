@@ -249,17 +249,7 @@ export class Partition implements FollowerLogView, LeaderReadView {
   /** Partition.appendRecordsToLeader after the produce checks (produce.ts). */
   appendAsLeader(input: LeaderBatchInput, nowUs: number): LeaderAppendOutcome {
     assert(this.currentRole === 'leader', () => `${this.name}: broker ${this.brokerId} appends, not leading`);
-    const batch = this.log.append({
-      recordCount: input.recordCount,
-      leaderEpoch: this.epoch,
-      producerId: input.producerId,
-      producerEpoch: input.producerEpoch,
-      baseSequence: input.baseSequence,
-      sizeBytes: input.sizeBytes,
-      appendTimeUs: input.appendTimeUs,
-      maxTimestampUs: input.maxTimestampUs,
-      payload: input.payload,
-    });
+    const batch = this.log.append({ ...input, leaderEpoch: this.epoch });
     this.producerState.update(batch);
     return { batch, highWatermarkChanged: this.maybeIncrementHighWatermark(nowUs) };
   }

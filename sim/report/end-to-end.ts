@@ -11,7 +11,7 @@
 
 import type { ConsumerGroupHistory } from '../check/check-input.ts';
 import type { ProducerHistory } from '../clients/history.ts';
-import { nearestRank, valuesAtRanks } from './ranks.ts';
+import { nearestRank, valuesAtRanks } from '../core/ranks.ts';
 
 /** Percentiles of end-to-end latency in ms (nearest rank), and how many deliveries they cover. */
 export interface EndToEndLatency {

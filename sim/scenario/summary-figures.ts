@@ -11,7 +11,7 @@ import type { CheckReport } from '../check/checkers.ts';
 import type { PartitionTimeline } from '../report/run-facts.ts';
 import type { PartitionFigures, ProducerFigures, RunSummary } from '../report/summary-types.ts';
 import type { Simulation } from './build.ts';
-import { nearestRank, valuesAtRanks } from '../report/ranks.ts';
+import { nearestRank, valuesAtRanks } from '../core/ranks.ts';
 
 /** One entry per producer, in the scenario's order. */
 export function producerFigures(simulation: Simulation, check: CheckReport): ProducerFigures[] {

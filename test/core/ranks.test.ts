@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { nearestRank, valuesAtRanks } from '../../sim/report/ranks.ts';
+import { nearestRank, valuesAtRanks } from '../../sim/core/ranks.ts';
 
 describe('percentiles by selection', () => {
   it('finds exactly the values a sort puts at the wanted ranks, ties and repeats included', () => {
