@@ -184,7 +184,7 @@ export class ApplicationThread {
     this.uncountedSends = count;
     this.busy = true;
     this.chunkEndUs = arrivalUs + count * perRecordUs;
-    ctx.setTimer(Math.ceil(this.chunkEndUs) - ctx.now, () => {
+    ctx.setLateTimer(Math.ceil(this.chunkEndUs) - ctx.now, () => {
       this.parts.metrics.onSent(this.uncountedSends);
       this.uncountedSends = 0;
       this.chunkDone();

@@ -8,6 +8,14 @@
 // is chased per comparison. (A 4-ary heap, and a variant with payloads in recycled slots, both
 // measured slower here, the latter by a cache miss per event at 10^5+ pending.)
 //
+// A "late" event runs after every ordinary event of its microsecond, and late events of one
+// microsecond run in the order of their rank (the owner's node index), then of scheduling: their
+// seq is LATE_SEQ_OFFSET + rank · 2^32 + a count of late events, which stays exact in a double and
+// unique as an id. Ordering them by owner rather than by when they were scheduled makes their
+// order independent of when the owner chose to schedule them. The producer's application thread
+// uses it for the end of each send() (producer-send.ts): a run that applies quiet sends later, in a
+// catch-up, orders everything exactly as a run that gives each its own timer.
+//
 // An event's id is its seq. Cancellation is lazy: the id goes into a set, and a cancelled event is
 // dropped when it reaches the top. Cancelling an event that already ran is harmless. When the
 // cancelled ids outnumber half the heap, the heap is compacted: cancelled entries are filtered out
@@ -23,6 +31,11 @@ import { MAX_PENDING_EVENTS } from './limits.ts';
 export type Handler = (arg: any) => void;
 
 const MIN_SWEEP = 1024;
+/** Added to a late event's seq: 2^50, above any count of ordinary events. */
+export const LATE_SEQ_OFFSET = 2 ** 50;
+/** Ranks and late events per run both stay below these, so a late seq is exact and unique. */
+export const MAX_LATE_RANK = 2 ** 17;
+const LATE_COUNT_LIMIT = 2 ** 32;
 
 export class EventQueue {
   private heapTime: Float64Array;
@@ -31,6 +44,7 @@ export class EventQueue {
   private heapArg: unknown[] = [];
   private size = 0;
   private nextSeq = 0;
+  private lateCount = 0;
   private readonly cancelled = new Set<number>();
 
   /** Time of the event most recently popped. */
@@ -65,9 +79,20 @@ export class EventQueue {
     return seq;
   }
 
+  /** Schedules `handler(arg)` at `time`, after the time's ordinary events and late events of lower rank. */
+  pushLate(time: number, rank: number, handler: Handler, arg: unknown): number {
+    if (!(Number.isInteger(rank) && rank >= 0 && rank < MAX_LATE_RANK)) throw new RangeError(`late event rank ${rank} outside 0..${MAX_LATE_RANK - 1}`);
+    if (this.lateCount >= LATE_COUNT_LIMIT) throw new RangeError(`more than ${LATE_COUNT_LIMIT} late events in one run`);
+    if (this.size === this.heapTime.length) this.grow();
+    const seq = LATE_SEQ_OFFSET + rank * LATE_COUNT_LIMIT + this.lateCount++;
+    this.siftUp(this.size++, time, seq, handler, arg);
+    return seq;
+  }
+
   /** Cancels a pending event. Cancelling one that already ran or was cancelled has no effect. */
   cancel(id: number): void {
-    if (!(id >= 0 && id < this.nextSeq)) return;
+    const issued = id >= LATE_SEQ_OFFSET ? id % LATE_COUNT_LIMIT < this.lateCount : id >= 0 && id < this.nextSeq;
+    if (!issued) return;
     this.cancelled.add(id);
     if (this.cancelled.size > MIN_SWEEP && 2 * this.cancelled.size > this.size) this.compact();
   }

@@ -57,6 +57,17 @@ export class Scheduler {
     return this.queue.push(this.nowUs + delayUs, fn as Handler, arg);
   }
 
+  /**
+   * Like schedule, but the event runs after every ordinary event due in the same microsecond; late
+   * events of one microsecond run by `rank`, then in scheduling order (event-queue.ts).
+   */
+  scheduleLate<A>(delayUs: number, rank: number, fn: (arg: A) => void, arg?: A): TimerId {
+    if (!(delayUs >= 0) || !Number.isInteger(delayUs)) {
+      throw new SimAssertionError(`negative, fractional or non-finite delay ${delayUs}us`).withContext(this.seed, this.nowUs);
+    }
+    return this.queue.pushLate(this.nowUs + delayUs, rank, fn as Handler, arg);
+  }
+
   /** Runs `fn(arg)` at absolute time `timeUs`, which must not be in the past. */
   scheduleAt<A>(timeUs: number, fn: (arg: A) => void, arg?: A): TimerId {
     return this.schedule(timeUs - this.nowUs, fn, arg);

@@ -47,6 +47,12 @@ export interface Actor {
   onDisconnect?(peer: NodeId, reason: DisconnectReason): void;
   /** The process is being stopped cleanly (after a controlled shutdown); optional. */
   onStop?(): void;
+  /**
+   * The process is about to freeze (a pause). Bookkeeping only, optional: an actor that planned
+   * work ahead (the producer's deferred sends) gives it its own timers again, which then wait out
+   * the pause as every timer does.
+   */
+  onPause?(): void;
 }
 
 /** What a running process may do. Valid only for the incarnation it was handed to. */
@@ -77,6 +83,11 @@ export interface ActorContext {
   onDeath(fn: (nowUs: number) => void): void;
   /** Runs `fn(arg)` after `delayUs` of this process's time: never after a crash, late after a pause. */
   setTimer<A>(delayUs: number, fn: (arg: A) => void, arg?: A): TimerId;
+  /**
+   * The same, but the timer runs after every other event of its microsecond (see event-queue.ts):
+   * for work whose effects a catch-up may apply later without changing their order.
+   */
+  setLateTimer<A>(delayUs: number, fn: (arg: A) => void, arg?: A): TimerId;
   cancelTimer(id: TimerId): void;
   /** Runs `fn(arg)` after `costUs` (may be fractional) of CPU on the default pool "cpu" (FIFO when busy). */
   compute<A>(costUs: number, fn: (arg: A) => void, arg?: A): void;

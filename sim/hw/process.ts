@@ -139,10 +139,18 @@ export class Incarnation implements ActorContext {
   }
 
   setTimer<A>(delayUs: number, fn: (arg: A) => void, arg?: A): TimerId {
+    return this.addTimer(delayUs, fn as (arg: unknown) => void, arg, false);
+  }
+
+  setLateTimer<A>(delayUs: number, fn: (arg: A) => void, arg?: A): TimerId {
+    return this.addTimer(delayUs, fn as (arg: unknown) => void, arg, true);
+  }
+
+  private addTimer(delayUs: number, fn: (arg: unknown) => void, arg: unknown, late: boolean): TimerId {
     this.checkAlive('setTimer');
     assert(this.timers.size < MAX_TIMERS_PER_PROCESS, () => `${this.id}: more than ${MAX_TIMERS_PER_PROCESS} timers pending`);
-    const record = new TimerRecord(this, fn as (arg: unknown) => void, arg);
-    record.id = this.scheduler.schedule(delayUs, timerDue, record);
+    const record = new TimerRecord(this, fn, arg);
+    record.id = late ? this.scheduler.scheduleLate(delayUs, this.env.netNode.index, timerDue, record) : this.scheduler.schedule(delayUs, timerDue, record);
     this.timers.set(record.id, record);
     return record.id;
   }
@@ -237,6 +245,7 @@ export class Incarnation implements ActorContext {
   /** The process freezes. */
   pause(): void {
     assert(this.alive && this.pausedAtUs < 0, () => `${this.id}: pause of a process that is not running`);
+    this.actor.onPause?.();
     this.pausedAtUs = this.scheduler.now;
   }
 

@@ -66,4 +66,39 @@ describe('Scheduler', () => {
     expect(scheduler.events).toBe(4);
     expect(scheduler.pending).toBe(6);
   });
+
+  it('a late event runs after every ordinary event of its microsecond, even those scheduled during it', () => {
+    const scheduler = new Scheduler();
+    const log: string[] = [];
+    scheduler.scheduleLate(10, 0, () => log.push(`late@${scheduler.now}`));
+    scheduler.schedule(10, () => {
+      log.push(`ordinary@${scheduler.now}`);
+      scheduler.schedule(0, () => log.push(`spawned@${scheduler.now}`));
+    });
+    scheduler.schedule(11, () => log.push(`next@${scheduler.now}`));
+    scheduler.runToCompletion();
+    expect(log).toEqual(['ordinary@10', 'spawned@10', 'late@10', 'next@11']);
+  });
+
+  it('late events of one microsecond run by rank, then in the order they were scheduled', () => {
+    const scheduler = new Scheduler();
+    const log: string[] = [];
+    scheduler.scheduleLate(5, 7, () => log.push('rank7-a'));
+    scheduler.scheduleLate(5, 2, () => log.push('rank2'));
+    scheduler.scheduleLate(5, 7, () => log.push('rank7-b'));
+    scheduler.scheduleLate(4, 9, () => log.push('earlier'));
+    scheduler.runToCompletion();
+    expect(log).toEqual(['earlier', 'rank2', 'rank7-a', 'rank7-b']);
+  });
+
+  it('a cancelled late event never fires and cancelling it again is harmless', () => {
+    const scheduler = new Scheduler();
+    const log: string[] = [];
+    const id = scheduler.scheduleLate(5, 1, () => log.push('cancelled'));
+    scheduler.scheduleLate(5, 1, () => log.push('kept'));
+    scheduler.cancel(id);
+    scheduler.cancel(id);
+    scheduler.runToCompletion();
+    expect(log).toEqual(['kept']);
+  });
 });
