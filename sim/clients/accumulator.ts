@@ -69,6 +69,11 @@ export class RecordAccumulator {
   private availableBytes: number;
   /** BufferPool.queued() > 0: send() is blocked waiting for memory. */
   memoryWaiter = false;
+  /**
+   * Counts changes to which batch a record would join — a batch opened, closed, put back or
+   * removed — so a plan of quiet sends (quiet-sends.ts) knows when it must be made again.
+   */
+  changes = 0;
 
   constructor(
     private readonly settings: ProducerSettings,
@@ -104,7 +109,24 @@ export class RecordAccumulator {
     this.appendTo(batch, record, batch.nextRecordBytes(nowUs, record.keyBytes, record.valueBytes), nowUs);
     const headWasFull = deque.length > 1;
     deque.push(batch);
+    this.changes++;
     return { kind: 'appended', batchIsFull: deque.length > 1 || batch.isFull(this.settings.batchSizeBytes, ratio), newBatchCreated: true, headWasFull };
+  }
+
+  /**
+   * The batch a record for `partition` would join without waking the Sender: the deque's only
+   * batch, still open. Undefined when an append would open a batch or land behind a full head.
+   */
+  soleOpenBatch(partition: PartitionName): ProducerBatch | undefined {
+    const deque = this.deques.get(partition);
+    if (deque === undefined || deque.length !== 1) return undefined;
+    const batch = deque[0] as ProducerBatch;
+    return batch.closed ? undefined : batch;
+  }
+
+  /** The compression ratio estimate appends to `topic` use. */
+  ratioEstimate(topic: string): number {
+    return this.ratios.estimate(topic);
   }
 
   /** Returns a done batch's buffer to the pool. */
@@ -202,12 +224,14 @@ export class RecordAccumulator {
   private close(batch: ProducerBatch): void {
     if (batch.closed) return;
     batch.closed = true;
+    this.changes++;
     if (this.settings.compression !== 'none') this.ratios.update(batch.topic, batch.observedCompressionRatio);
   }
 
   /** RecordAccumulator.reenqueue: back to the front, in sequence order when idempotent. */
   reenqueue(batch: ProducerBatch, nowUs: number, idempotent: boolean): void {
     batch.reenqueued(nowUs);
+    this.changes++;
     const deque = this.dequeFor(batch.partition);
     if (!idempotent || !batch.hasSequence) {
       deque.unshift(batch);
@@ -231,6 +255,7 @@ export class RecordAccumulator {
         expired.push(deque.shift() as ProducerBatch);
       }
     }
+    if (expired.length > 0) this.changes++;
     return expired;
   }
 
@@ -256,6 +281,7 @@ export class RecordAccumulator {
   takeAll(): ProducerBatch[] {
     const all: ProducerBatch[] = [];
     for (const deque of this.deques.nonEmpty()) all.push(...deque.splice(0));
+    this.changes++;
     return all;
   }
 

@@ -145,6 +145,13 @@ export class PoissonArrivals {
     return Math.ceil(this.nextArrivalUs);
   }
 
+  /** Consumes the next arrival; returns its exact (fractional) time. */
+  takeNext(): number {
+    const arrivalUs = this.nextArrivalUs;
+    this.nextArrivalUs += this.rng.exponential(this.meanGapUs);
+    return arrivalUs;
+  }
+
   /** Counts and consumes the arrivals due by `nowUs` (at most `limit`, the rest stay due). */
   takeDue(nowUs: number, limit: number): number {
     let due = 0;

@@ -121,6 +121,11 @@ export class StickyPartitioner {
 
   constructor(private readonly rng: Rng) {}
 
+  /** The current sticky partition of `topic`, or −1 while none is chosen (changes nothing). */
+  current(topic: string): number {
+    return this.stickyByTopic.get(topic) ?? -1;
+  }
+
   /** The current sticky partition of `topic`, choosing one first if there is none yet. */
   partition(topic: string, availablePartitions: readonly number[], numPartitions: number): number {
     const sticky = this.stickyByTopic.get(topic);

@@ -129,6 +129,19 @@ export class ProducerBatch {
     return this.closed || (this.recordCount > 0 && batchSizeBytes <= this.estimatedBytes(ratioEstimate));
   }
 
+  /**
+   * The bytes a record appended at `nowUs` would add if the batch held `count` records of
+   * `recordsBytes` (the records planned ahead of it included) and the append were quiet: it fits
+   * (hasRoomFor) and leaves the batch not full (isFull), so send() wakes nobody. −1 otherwise.
+   */
+  quietAppendBytes(count: number, recordsBytes: number, nowUs: number, keyBytes: number, valueBytes: number, batchSizeBytes: number, ratioEstimate: number): number {
+    if (this.closed || count === 0) return -1;
+    const recordBytes = recordSizeBytes(count, Math.floor(nowUs / 1000) - this.baseTimestampMs, keyBytes, valueBytes);
+    if (batchSizeBytes < this.estimateOf(recordsBytes, ratioEstimate) + recordBytes) return -1;
+    if (batchSizeBytes <= this.estimateOf(recordsBytes + recordBytes, ratioEstimate)) return -1;
+    return recordBytes;
+  }
+
   append(nowUs: number, recordBytes: number): void {
     if (this.baseTimestampMs < 0) this.baseTimestampMs = Math.floor(nowUs / 1000);
     this.recordCount++;
@@ -137,8 +150,12 @@ export class ProducerBatch {
 
   /** MemoryRecordsBuilder.estimatedBytesWritten. */
   estimatedBytes(ratioEstimate: number): number {
-    if (this.compression === 'none') return BATCH_HEADER_BYTES + this.uncompressedRecordsBytes;
-    return BATCH_HEADER_BYTES + Math.floor(this.uncompressedRecordsBytes * ratioEstimate * COMPRESSION_RATE_ESTIMATION_FACTOR);
+    return this.estimateOf(this.uncompressedRecordsBytes, ratioEstimate);
+  }
+
+  private estimateOf(recordsBytes: number, ratioEstimate: number): number {
+    if (this.compression === 'none') return BATCH_HEADER_BYTES + recordsBytes;
+    return BATCH_HEADER_BYTES + Math.floor(recordsBytes * ratioEstimate * COMPRESSION_RATE_ESTIMATION_FACTOR);
   }
 
   /** Bytes on the wire: the header and the records as the codec compresses them. */

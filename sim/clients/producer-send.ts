@@ -24,9 +24,12 @@
 // thread loses no time to rounding (it would otherwise lose up to 1 µs per chunk, ~5 %).
 //
 // Open-loop arrivals are pulled, not pushed: an idle thread sleeps until the next arrival and
-// runs that record's send() in the same event (one timer at arrival + CPU cost, its records
+// runs that record's send() in the same event (one late timer at arrival + CPU cost, its records
 // invoked at the arrival), and a thread that finishes a chunk takes every arrival due by then.
 // So an arrival costs no event of its own, and a run's events grow with chunks, not records.
+// Further, an idle thread defers the quiet sends among the coming arrivals (quiet-sends.ts): those
+// that join an open batch without filling it run in a catch-up before the process's next event,
+// so only a send that wakes the Sender has an event; the trace is the same either way.
 // Simplified: if the process is paused while such a chunk is pending, the chunk completes when
 // the pause ends rather than its CPU cost later (a compute() job would be shifted whole).
 
@@ -38,6 +41,7 @@ import { partitionName } from '../kafka/protocol.ts';
 import type { AppendRecord, RecordAccumulator } from './accumulator.ts';
 import type { ProducerHistory } from './history.ts';
 import { KeyChooser, keyName, PoissonArrivals, type LoadSpec } from './load.ts';
+import { DrawnArrivals, MAX_DEFERRED_SENDS, QuietProjection } from './quiet-sends.ts';
 import { keyedPartition, RoundRobinPartitioner, StickyPartitioner } from './partitioner.ts';
 import { batchUpperBoundBytes } from './producer-batch.ts';
 import type { ProducerCpuCosts, ProducerSettings } from './producer-config.ts';
@@ -67,6 +71,8 @@ export interface ApplicationParts {
   readonly history: ProducerHistory;
   readonly metrics: ProducerMetrics;
   readonly rng: Rng;
+  /** Defer quiet sends (quiet-sends.ts); off only to prove the traces equal. */
+  readonly deferQuietSends: boolean;
 }
 
 interface PendingSend {
@@ -86,12 +92,25 @@ export class ApplicationThread {
   private readonly keys: KeyChooser;
   private readonly sticky: StickyPartitioner;
   private readonly roundRobin = new RoundRobinPartitioner();
-  private readonly arrivals: PoissonArrivals | null;
+  private readonly arrivals: DrawnArrivals | null;
   private readonly pending: PendingSend[] = [];
   private backlog = 0;
+  /** Keys of the oldest backlog records, drawn ahead with their arrivals (the rest are drawn when sent). */
+  private readonly backlogKeys: number[] = [];
+  private backlogKeysHead = 0;
   private busy = false;
-  /** Records of the chunk awaiting its arrival, counted as sent when it completes. */
-  private uncountedSends = 0;
+  /** The chunk the send timer waits for: its records, still at the head of `arrivals`, and their arrival. */
+  private chunkCount = 0;
+  private chunkInvokeUs = 0;
+  private sendTimer: TimerId = -1;
+  private sendTimerAtUs = -1;
+  private readonly projection: QuietProjection;
+  /** Between onPause and the next event of the process: nothing is deferred. */
+  private frozen = false;
+  /** What the current plan of deferred sends was made from; the same again means it still holds. */
+  private plannedChanges = -1;
+  private plannedTopic: TopicMetadata | undefined = undefined;
+  private plannedFatal = false;
   /** When the running chunk's CPU work really ends (fractional µs). */
   private chunkEndUs = 0;
   /** How far past its real end the last chunk's completion ran; credited to a chunk that follows at once. */
@@ -106,7 +125,8 @@ export class ApplicationThread {
     const { load, rng } = parts;
     this.keys = new KeyChooser(load.keys, rng.fork('keys'));
     this.sticky = new StickyPartitioner(rng.fork('sticky'));
-    this.arrivals = load.rate.kind === 'fixed' ? new PoissonArrivals(load.rate.recordsPerSecond, rng.fork('arrivals'), Math.max(load.startUs, parts.ctx.now)) : null;
+    this.arrivals = load.rate.kind === 'fixed' ? new DrawnArrivals(new PoissonArrivals(load.rate.recordsPerSecond, rng.fork('arrivals'), Math.max(load.startUs, parts.ctx.now)), this.keys) : null;
+    this.projection = new QuietProjection(parts.accumulator, () => parts.settings.batchSizeBytes);
   }
 
   /** Begins the load at its start time (or now, for an incarnation started later). */
@@ -128,13 +148,68 @@ export class ApplicationThread {
 
   /** The process died: records inside send() never reached a batch, so they definitely failed. */
   abandon(nowUs: number, error: string): void {
+    this.applyDeferred(nowUs);
     this.abandoned = true;
-    const pending = this.pending.splice(0);
-    // A chunk still waiting for its arrival was never invoked; one already running counts as sent.
-    const invoked = pending.filter((send) => send.invokeUs <= nowUs);
-    if (this.uncountedSends > 0 && invoked.length > 0) this.parts.metrics.onSent(this.uncountedSends);
-    this.uncountedSends = 0;
-    for (const send of invoked) this.parts.history.failUnappended(send.invokeUs, nowUs, send.keyIndex, error);
+    const { history, metrics } = this.parts;
+    const arrivals = this.arrivals;
+    // The send running on the idle thread's timer (a deferred one first): a chunk still waiting for
+    // its arrival was never invoked; one already running counts as sent.
+    if (arrivals !== null) {
+      const count = arrivals.deferred > 0 ? 1 : this.chunkCount;
+      const invokeUs = arrivals.deferred > 0 ? Math.ceil(arrivals.exactAt(0)) : this.chunkInvokeUs;
+      if (count > 0 && invokeUs <= nowUs) {
+        metrics.onSent(count);
+        for (let i = 0; i < count; i++) history.failUnappended(invokeUs, nowUs, arrivals.keyAt(i), error);
+      }
+    }
+    for (const send of this.pending.splice(0)) history.failUnappended(send.invokeUs, nowUs, send.keyIndex, error);
+  }
+
+  /** Another event of the process is about to run: the deferred sends completed before it happen first. */
+  beforeEvent(): void {
+    this.frozen = false;
+    this.applyDeferred(this.parts.ctx.now);
+  }
+
+  /**
+   * After another event of the process: plan again from the state it left, if a plan is on and
+   * what it was made from changed (or `force`: the settings or the pause state changed).
+   */
+  afterEvent(force = false): void {
+    const arrivals = this.arrivals;
+    if (arrivals === null || !this.parts.deferQuietSends || this.abandoned) return;
+    if (arrivals.deferred === 0 && this.sendTimer < 0) return;
+    if (!force && !this.planChanged()) return;
+    // A timer that came due during a pause waits in the process's backlog: it stays as it is.
+    if (this.sendTimer >= 0 && this.sendTimerAtUs < this.parts.ctx.now) return;
+    arrivals.undefer();
+    this.busy = false;
+    this.awaitArrival();
+  }
+
+  /** The process freezes: deferred sends get their timers back, to wait out the pause as timers do. */
+  onPause(): void {
+    this.beforeEvent();
+    this.frozen = true;
+    this.afterEvent(true);
+  }
+
+  private planChanged(): boolean {
+    const { accumulator, load, metadata, txn } = this.parts;
+    return accumulator.changes !== this.plannedChanges || metadata.topic(load.topic) !== this.plannedTopic || (txn !== null && txn.state === 'fatal') !== this.plannedFatal;
+  }
+
+  /** Applies every deferred send completed before `beforeUs` (for readers of the history between events). */
+  applyDeferred(beforeUs: number): void {
+    const arrivals = this.arrivals;
+    if (arrivals === null || this.abandoned) return;
+    while (arrivals.deferred > 0 && arrivals.doneAt(0) < beforeUs) {
+      const doneUs = arrivals.doneAt(0);
+      const send: PendingSend = { invokeUs: Math.ceil(arrivals.exactAt(0)), keyIndex: arrivals.keyAt(0) };
+      arrivals.shift();
+      this.parts.metrics.onSent(1);
+      this.sendQuietly(send, doneUs);
+    }
   }
 
   /** Moves the open-loop arrivals due by now (before the load stops) into the backlog. */
@@ -143,10 +218,11 @@ export class ApplicationThread {
     if (arrivals === null) return;
     const { ctx, load, metrics } = this.parts;
     const horizonUs = Math.min(ctx.now, load.stopUs - 1);
-    this.backlog += arrivals.takeDue(horizonUs, MAX_BACKLOG_RECORDS - this.backlog);
+    this.backlog += arrivals.takeDue(horizonUs, MAX_BACKLOG_RECORDS - this.backlog, this.backlogKeys);
     // What the backlog has no room for is dropped; bounded, as arrivals due by now are finite.
+    const unused: number[] = [];
     for (let dropped = MAX_BACKLOG_RECORDS; dropped === MAX_BACKLOG_RECORDS; ) {
-      dropped = arrivals.takeDue(horizonUs, MAX_BACKLOG_RECORDS);
+      dropped = arrivals.takeDue(horizonUs, MAX_BACKLOG_RECORDS, unused);
       if (dropped > 0) metrics.onDropped(dropped);
     }
   }
@@ -170,25 +246,98 @@ export class ApplicationThread {
 
   /**
    * The idle thread sleeps until the next open-loop arrival: the records due in that microsecond
-   * become one chunk, invoked at the arrival, whose CPU work ends in the same timer.
+   * become one chunk, invoked at the arrival, whose CPU work ends in the same (late) timer. Quiet
+   * sends before it are deferred first, so the timer waits for the first send that is not.
    */
   private awaitArrival(): void {
     const arrivals = this.arrivals;
     if (arrivals === null) return;
     const { ctx, load } = this.parts;
-    const arrivalUs = arrivals.nextDueUs;
-    if (arrivalUs >= load.stopUs) return;
     const perRecordUs = this.perRecordUs();
-    const count = arrivals.takeDue(arrivalUs, this.chunkLimit(perRecordUs));
-    for (let i = 0; i < count; i++) this.pending.push({ invokeUs: arrivalUs, keyIndex: this.keys.next() });
-    this.uncountedSends = count;
+    if (this.parts.deferQuietSends && !this.frozen) this.deferQuietSends(perRecordUs);
+    const first = arrivals.deferred;
+    const arrivalUs = Math.ceil(arrivals.exactAt(first));
+    if (arrivalUs >= load.stopUs) {
+      this.cancelSendTimer();
+      return;
+    }
+    const limit = this.chunkLimit(perRecordUs);
+    let count = 1;
+    while (count < limit && arrivals.exactAt(first + count) <= arrivalUs) count++;
+    this.chunkCount = count;
+    this.chunkInvokeUs = arrivalUs;
     this.busy = true;
     this.chunkEndUs = arrivalUs + count * perRecordUs;
-    ctx.setLateTimer(Math.ceil(this.chunkEndUs) - ctx.now, () => {
-      this.parts.metrics.onSent(this.uncountedSends);
-      this.uncountedSends = 0;
-      this.chunkDone();
-    });
+    const atUs = Math.ceil(this.chunkEndUs);
+    if (this.sendTimer >= 0 && this.sendTimerAtUs === atUs) return;
+    this.cancelSendTimer();
+    this.sendTimerAtUs = atUs;
+    this.sendTimer = ctx.setLateTimer(atUs - ctx.now, this.onChunkArrived);
+  }
+
+  private cancelSendTimer(): void {
+    if (this.sendTimer >= 0) this.parts.ctx.cancelTimer(this.sendTimer);
+    this.sendTimer = -1;
+  }
+
+  /** The awaited chunk's send() work is done: deferred sends before it are applied, then it joins `pending`. */
+  private readonly onChunkArrived = (): void => {
+    this.sendTimer = -1;
+    this.frozen = false;
+    const arrivals = this.arrivals as DrawnArrivals;
+    this.applyDeferred(this.parts.ctx.now);
+    for (let i = 0; i < this.chunkCount; i++) {
+      this.pending.push({ invokeUs: this.chunkInvokeUs, keyIndex: arrivals.keyAt(0) });
+      arrivals.shift();
+    }
+    this.parts.metrics.onSent(this.chunkCount);
+    this.chunkCount = 0;
+    this.chunkDone();
+  };
+
+  /**
+   * Marks the coming arrivals as deferred sends while each is quiet: alone in its microsecond,
+   * done before the next arrives (else that one waits in the backlog), and joining an open batch
+   * it neither fills nor closes, with the deferred records before it counted in.
+   */
+  private deferQuietSends(perRecordUs: number): void {
+    const arrivals = this.arrivals as DrawnArrivals;
+    const { accumulator, ctx, load, metadata, settings, txn } = this.parts;
+    this.plannedChanges = accumulator.changes;
+    this.plannedTopic = metadata.topic(load.topic);
+    this.plannedFatal = txn !== null && txn.state === 'fatal';
+    if (settings.roundRobin || (txn !== null && txn.state === 'fatal') || this.tooLarge()) return;
+    const topic = metadata.topic(load.topic);
+    if (topic === undefined || (load.partition !== null && load.partition >= topic.partitionCount)) return;
+    this.projection.reset();
+    while (arrivals.deferred < MAX_DEFERRED_SENDS) {
+      const index = arrivals.deferred;
+      const dueUs = Math.ceil(arrivals.exactAt(index));
+      const doneUs = Math.ceil(dueUs + perRecordUs);
+      if (dueUs >= load.stopUs || doneUs < ctx.now || Math.ceil(arrivals.exactAt(index + 1)) <= doneUs) return;
+      const keyIndex = arrivals.keyAt(index);
+      const partition = load.partition ?? (keyIndex >= 0 ? this.partitionFor(keyIndex, topic) : this.sticky.current(load.topic));
+      if (partition < 0) return;
+      if (!this.projection.tryAppend(this.ref(partition).name, load.topic, doneUs, KeyChooser.keyBytes(keyIndex), load.messageBytes)) return;
+      arrivals.defer(doneUs);
+    }
+  }
+
+  /** send() would throw RecordTooLargeException for every record of this load. */
+  private tooLarge(): boolean {
+    const { load, settings } = this.parts;
+    const upperBoundBytes = batchUpperBoundBytes(KeyChooser.keyBytes(load.keys === null ? -1 : load.keys.count - 1), load.messageBytes);
+    return upperBoundBytes > settings.maxRequestSizeBytes || upperBoundBytes > settings.bufferMemoryBytes;
+  }
+
+  /** A deferred send, applied at its completion time `atUs`: it must still be quiet. */
+  private sendQuietly(send: PendingSend, atUs: number): void {
+    const { accumulator, load, metadata } = this.parts;
+    const topic = metadata.topic(load.topic) as TopicMetadata;
+    const partition = load.partition ?? (send.keyIndex >= 0 ? this.partitionFor(send.keyIndex, topic) : this.sticky.current(load.topic));
+    const record: AppendRecord = { keyBytes: KeyChooser.keyBytes(send.keyIndex), valueBytes: load.messageBytes, keyIndex: send.keyIndex, invokeUs: send.invokeUs };
+    const result = accumulator.append(this.ref(partition), record, atUs, send.keyIndex < 0 && load.partition === null);
+    assert(result.kind === 'appended' && !result.newBatchCreated && !result.batchIsFull, () => `producer ${this.parts.history.producer}: a deferred send at ${atUs}us was not quiet`);
   }
 
   private chunkDone(): void {
@@ -220,7 +369,7 @@ export class ApplicationThread {
 
   private startChunk(count: number): void {
     const { ctx, metrics } = this.parts;
-    for (let i = 0; i < count; i++) this.pending.push({ invokeUs: ctx.now, keyIndex: this.keys.next() });
+    for (let i = 0; i < count; i++) this.pending.push({ invokeUs: ctx.now, keyIndex: this.nextBacklogKey() });
     metrics.onSent(count);
     const costUs = count * this.perRecordUs();
     if (costUs <= 0) return;
@@ -229,6 +378,17 @@ export class ApplicationThread {
     this.busy = true;
     this.chunkEndUs = ctx.now + chargedUs;
     ctx.compute(APPLICATION_POOL, chargedUs, () => this.chunkDone());
+  }
+
+  /** The key of the oldest backlog record: drawn with its arrival, or now. */
+  private nextBacklogKey(): number {
+    if (this.backlogKeysHead >= this.backlogKeys.length) return this.keys.next();
+    const key = this.backlogKeys[this.backlogKeysHead++] as number;
+    if (this.backlogKeysHead === this.backlogKeys.length) {
+      this.backlogKeys.length = 0;
+      this.backlogKeysHead = 0;
+    }
+    return key;
   }
 
   private sendPending(): void {

@@ -34,6 +34,7 @@ import { ProducerMetadata } from './producer-metadata.ts';
 import { ProducerMetrics } from './producer-metrics.ts';
 import { ProducerNetwork } from './producer-network.ts';
 import { APPLICATION_POOL, ApplicationThread } from './producer-send.ts';
+import { HookedContext } from './quiet-sends.ts';
 import { Sender, SENDER_POOL } from './sender.ts';
 import { TransactionManager } from './transaction-manager.ts';
 
@@ -54,6 +55,8 @@ export interface ProducerOptions {
   readonly cpu?: Partial<ProducerCpuCosts>;
   /** Metrics sample period (default 1 s). */
   readonly metricsIntervalUs?: number;
+  /** Defer quiet sends (quiet-sends.ts; default on). Off only to show a run's trace is the same. */
+  readonly deferQuietSends?: boolean;
 }
 
 /** One incarnation of the process: everything it holds in memory. */
@@ -71,7 +74,13 @@ class Incarnation {
     config: ProducerConfig,
     incarnation: number,
   ) {
-    const { history, metrics, options } = producer;
+    const { recorded: history, metrics, options } = producer;
+    const deferQuietSends = options.deferQuietSends ?? true;
+    // The Sender and its NetworkClient see a context that applies deferred sends before each of
+    // their events and plans again after it (quiet-sends.ts); the application thread's own
+    // events need neither.
+    const hooks = { before: () => this.app.beforeEvent(), after: () => this.app.afterEvent() };
+    const io = deferQuietSends ? new HookedContext(ctx, hooks) : ctx;
     const settings = (this.settings = producerSettings(config));
     const rng = ctx.rng.fork(`incarnation-${incarnation}`);
     const cpu = producerCpuCosts(ctx.hardware, options.cpu);
@@ -84,11 +93,11 @@ class Incarnation {
       this.sender.wakeup();
     };
     const onReady = (): void => this.sender.wakeup();
-    this.network = new ProducerNetwork(ctx, settings, rng.fork('network'), onDisconnected, incarnation * CORRELATION_IDS_PER_INCARNATION, onReady);
+    this.network = new ProducerNetwork(io, settings, rng.fork('network'), onDisconnected, incarnation * CORRELATION_IDS_PER_INCARNATION, onReady);
     const txn = settings.idempotence ? new TransactionManager() : null;
     const listener = { onBatchDone: (batch: ProducerBatch) => this.onBatchDone(batch), onMetadataUpdate: () => this.app.onMetadataUpdate() };
-    this.sender = new Sender({ ctx, producer: producer.name, settings, cpu, accumulator: this.accumulator, metadata, network: this.network, txn, history, bootstrap: options.bootstrap, listener });
-    this.app = new ApplicationThread({ ctx, load: options.load, settings, cpu, metadata, accumulator: this.accumulator, sender: this.sender, txn, history, metrics, rng });
+    this.sender = new Sender({ ctx: io, producer: producer.name, settings, cpu, accumulator: this.accumulator, metadata, network: this.network, txn, history, bootstrap: options.bootstrap, listener });
+    this.app = new ApplicationThread({ ctx, load: options.load, settings, cpu, metadata, accumulator: this.accumulator, sender: this.sender, txn, history, metrics, rng, deferQuietSends });
     ctx.trace.emit('producer-start', { producer: producer.name, incarnation, acks: settings.acks, idempotence: settings.idempotence });
     this.app.start();
     this.scheduleSample(options.metricsIntervalUs ?? US_PER_SECOND);
@@ -101,7 +110,7 @@ class Incarnation {
   }
 
   private onBatchDone(batch: ProducerBatch): void {
-    const { history, metrics } = this.producer;
+    const { recorded: history, metrics } = this.producer;
     metrics.onRangeDone(history.range(batch.rangeId), (offset) => history.invokeUs(batch.partition, batch.firstRecord + offset));
     if (!this.dead) this.app.onMemoryFreed();
   }
@@ -109,6 +118,7 @@ class Incarnation {
   private scheduleSample(intervalUs: number): void {
     this.ctx.setTimer(intervalUs, () => {
       if (this.dead) return;
+      this.app.beforeEvent();
       const usedBytes = this.settings.bufferMemoryBytes - this.accumulator.bufferAvailableBytes;
       this.producer.metrics.sample(this.ctx.trace, this.ctx.now, usedBytes);
       this.scheduleSample(intervalUs);
@@ -118,7 +128,8 @@ class Incarnation {
 
 export class Producer implements Actor {
   readonly name: string;
-  readonly history: ProducerHistory;
+  /** The history as the process writes it; deferred sends are applied at the process's next event. */
+  readonly recorded: ProducerHistory;
   readonly metrics: ProducerMetrics;
   private written: Partial<ProducerConfig>;
   private effective: ProducerConfig;
@@ -129,8 +140,18 @@ export class Producer implements Actor {
     this.name = options.name;
     this.written = { ...options.config };
     this.effective = producerConfig(this.written);
-    this.history = new ProducerHistory(options.name);
+    this.recorded = new ProducerHistory(options.name);
     this.metrics = new ProducerMetrics(options.name);
+  }
+
+  /**
+   * The history up to now, for readers between events (the checker, tests): the sends deferred
+   * by the application thread that completed by now are applied first (quiet-sends.ts).
+   */
+  get history(): ProducerHistory {
+    const current = this.current;
+    if (current !== null && !current.dead) current.app.applyDeferred(current.ctx.now + 1);
+    return this.recorded;
   }
 
   /** The effective configuration (Kafka's defaults filled in). */
@@ -150,12 +171,23 @@ export class Producer implements Actor {
   }
 
   onMessage(from: NodeId, message: unknown): void {
-    if (this.current === null || this.current.dead) return;
-    if (typeof message === 'object' && message !== null) this.current.sender.handleResponse(from, message);
+    const current = this.current;
+    if (current === null || current.dead || typeof message !== 'object' || message === null) return;
+    current.app.beforeEvent();
+    current.sender.handleResponse(from, message);
+    current.app.afterEvent();
   }
 
   onDisconnect(peer: NodeId, _reason: DisconnectReason): void {
-    if (this.current !== null && !this.current.dead) this.current.network.handleDisconnect(peer);
+    const current = this.current;
+    if (current === null || current.dead) return;
+    current.app.beforeEvent();
+    current.network.handleDisconnect(peer);
+    current.app.afterEvent();
+  }
+
+  onPause(): void {
+    if (this.current !== null && !this.current.dead) this.current.app.onPause();
   }
 
   onStop(): void {
@@ -174,6 +206,9 @@ export class Producer implements Actor {
     if (this.current === null) return;
     const live = this.current.settings as { -readonly [K in keyof ProducerSettings]: ProducerSettings[K] };
     const next = producerSettings(this.effective);
+    const app = this.current.app;
+    app.applyDeferred(this.current.ctx.now);
     Object.assign(live, { ...next, idempotence: live.idempotence, bufferMemoryBytes: live.bufferMemoryBytes });
+    app.afterEvent(true);
   }
 }
