@@ -111,6 +111,8 @@ export class ApplicationThread {
   private plannedChanges = -1;
   private plannedTopic: TopicMetadata | undefined = undefined;
   private plannedFatal = false;
+  /** When the process died (Infinity while it lives): no deferred send completes after that. */
+  private diedAtUs = Infinity;
   /** When the running chunk's CPU work really ends (fractional µs). */
   private chunkEndUs = 0;
   /** How far past its real end the last chunk's completion ran; credited to a chunk that follows at once. */
@@ -127,6 +129,12 @@ export class ApplicationThread {
     this.sticky = new StickyPartitioner(rng.fork('sticky'));
     this.arrivals = load.rate.kind === 'fixed' ? new DrawnArrivals(new PoissonArrivals(load.rate.recordsPerSecond, rng.fork('arrivals'), Math.max(load.startUs, parts.ctx.now)), this.keys) : null;
     this.projection = new QuietProjection(parts.accumulator, () => parts.settings.batchSizeBytes);
+    // The sends deferred past the moment of death never complete (their timers would have been
+    // cancelled); those before it did, whenever the incarnation is settled (at the next start).
+    parts.ctx.onDeath((nowUs) => {
+      this.applyDeferred(nowUs);
+      this.diedAtUs = nowUs;
+    });
   }
 
   /** Begins the load at its start time (or now, for an incarnation started later). */
@@ -203,7 +211,8 @@ export class ApplicationThread {
   applyDeferred(beforeUs: number): void {
     const arrivals = this.arrivals;
     if (arrivals === null || this.abandoned) return;
-    while (arrivals.deferred > 0 && arrivals.doneAt(0) < beforeUs) {
+    const limitUs = Math.min(beforeUs, this.diedAtUs);
+    while (arrivals.deferred > 0 && arrivals.doneAt(0) < limitUs) {
       const doneUs = arrivals.doneAt(0);
       const send: PendingSend = { invokeUs: Math.ceil(arrivals.exactAt(0)), keyIndex: arrivals.keyAt(0) };
       arrivals.shift();

@@ -42,6 +42,8 @@ export interface SimulationOptions {
   sinks?: TraceSink[];
   /** Compute the trace hash (default on). */
   hash?: boolean;
+  /** Producers defer quiet sends (default on; off gives the same trace with more events: quiet-sends.ts). */
+  deferQuietSends?: boolean;
 }
 
 /**
@@ -70,12 +72,14 @@ export class Simulation {
   readonly observer: ClusterObserver;
   private readonly rng: Rng;
   private started = false;
+  private readonly deferQuietSends: boolean;
 
   constructor(
     readonly spec: ScenarioSpec,
     options: SimulationOptions = {},
   ) {
     this.seed = options.seed ?? spec.seed;
+    this.deferQuietSends = options.deferQuietSends ?? true;
     this.scheduler = new Scheduler({ seed: this.seed });
     this.trace = new Trace(this.scheduler, {
       detail: options.detail ?? 'standard',
@@ -149,6 +153,7 @@ export class Simulation {
       load: spec,
       config: spec.config as unknown as Partial<ClientProducerConfig>,
       bootstrap: this.spec.cluster.brokers.map((b) => brokerNodeId(b.id)),
+      deferQuietSends: this.deferQuietSends,
     });
     this.producers.set(name, producer);
     this.world.addMachine({ id: producerNodeId(name), rack, ...this.clientHardware(), actor: producer });

@@ -25,6 +25,8 @@ export interface RunOptions {
   sinks?: TraceSink[];
   /** Keep the story lines (default true). */
   story?: boolean;
+  /** See SimulationOptions.deferQuietSends. */
+  deferQuietSends?: boolean;
 }
 
 export interface RunResult {
@@ -59,6 +61,7 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): RunRe
   const simulation = new Simulation(spec, {
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.detail === undefined ? {} : { detail: options.detail }),
+    ...(options.deferQuietSends === undefined ? {} : { deferQuietSends: options.deferQuietSends }),
     sinks: options.sinks ?? [],
   });
   const facts = new RunFactsFold();
