@@ -52,7 +52,7 @@ import type { Scheduler } from '../core/scheduler.ts';
 import { Level, type Trace } from '../core/trace.ts';
 import type { DisconnectReason, NodeId } from './actor.ts';
 import { LinkFaults } from './link-faults.ts';
-import { NicFlow, NicLink, PIECE_BYTES, type Nic, type NicLinkClient, type NicWork } from './nic.ts';
+import { NicFlow, NicLink, PIECE_BYTES, type Nic, type NicLinkClient, type NicLinkOptions, type NicWork } from './nic.ts';
 
 /** What the network needs from the machine a node runs on. */
 export interface NetworkHost {
@@ -230,6 +230,8 @@ function direction(conn: Connection, forward: boolean): Path {
 export interface NetworkOptions {
   /** Names a message for the trace (default: its string `type` field, if any). */
   messageType?: (message: unknown) => string | undefined;
+  /** The NICs' fast path for a piece reaching an idle link (default on; nic.ts). Off only to test that it changes nothing. */
+  nicFastPath?: boolean;
 }
 
 export interface NetworkStats {
@@ -245,6 +247,7 @@ export class Network {
   private readonly pairs = new Map<number, Pair>();
   private nextConnectionId = 1;
   private readonly messageType: (message: unknown) => string | undefined;
+  private readonly nicOptions: NicLinkOptions;
   private readonly onArrive = (segment: Segment): void => this.arrive(segment);
   private readonly onDeliver = (segment: Segment): void => {
     segment.deliveryId = -1;
@@ -272,13 +275,14 @@ export class Network {
     options: NetworkOptions = {},
   ) {
     this.messageType = options.messageType ?? defaultMessageType;
+    this.nicOptions = { fastPath: options.nicFastPath ?? true };
   }
 
   addNode(host: NetworkHost): NetNode {
     assert(!this.nodes.has(host.id), () => `network: node ${host.id} added twice`);
     assert(this.nodes.size < MAX_NODES, () => `network: more than ${MAX_NODES} nodes`);
-    const egress = new NicLink<Packet>(`NIC of ${host.id} (transmit)`, host.nic, this.scheduler, this.sending);
-    const ingress = new NicLink<Segment>(`NIC of ${host.id} (receive)`, host.nic, this.scheduler, this.receiving);
+    const egress = new NicLink<Packet>(`NIC of ${host.id} (transmit)`, host.nic, this.scheduler, this.sending, this.nicOptions);
+    const ingress = new NicLink<Segment>(`NIC of ${host.id} (receive)`, host.nic, this.scheduler, this.receiving, this.nicOptions);
     const node = new NetNode(this.nodes.size, host, this.rng.fork(`${host.id}/net`), egress, ingress);
     this.nodes.set(host.id, node);
     return node;

@@ -5,6 +5,7 @@ import { createRng } from '../../sim/core/rng.ts';
 import { Scheduler } from '../../sim/core/scheduler.ts';
 import { MemorySink, Trace, type DetailLevel } from '../../sim/core/trace.ts';
 import type { Actor, ActorContext, DisconnectReason, NodeId } from '../../sim/hw/actor.ts';
+import type { NetworkOptions } from '../../sim/hw/network.ts';
 import { resolveHardwareProfile, type HardwareProfile } from '../../sim/hw/profiles.ts';
 import { World } from '../../sim/hw/world.ts';
 
@@ -94,7 +95,10 @@ export interface NodeSpec {
 }
 
 /** A world of started nodes (rack "r1" unless given), each running a ScriptedActor. */
-export function buildWorld(nodes: readonly NodeSpec[], options: { seed?: number | string; detail?: DetailLevel; pageCacheChunkBytes?: number } = {}): TestWorld {
+export function buildWorld(
+  nodes: readonly NodeSpec[],
+  options: { seed?: number | string; detail?: DetailLevel; pageCacheChunkBytes?: number; network?: NetworkOptions } = {},
+): TestWorld {
   const seed = options.seed ?? 1;
   const scheduler = new Scheduler({ seed });
   const sink = new MemorySink();
@@ -104,6 +108,7 @@ export function buildWorld(nodes: readonly NodeSpec[], options: { seed?: number 
     trace,
     rng: createRng(seed),
     ...(options.pageCacheChunkBytes === undefined ? {} : { pageCacheChunkBytes: options.pageCacheChunkBytes }),
+    ...(options.network === undefined ? {} : { network: options.network }),
   });
   const actors = new Map<NodeId, ScriptedActor>();
   for (const node of nodes) {
