@@ -11,27 +11,8 @@
 // path (pair of nodes, one direction), and each path is one in-order flow at both NICs, which is
 // TCP's in-order delivery.
 //
-// Connections follow TCP where it shows to Kafka (actor.ts states the contract):
-// - A send opens a connection if the sender holds none; the receiver attaches to it on the first
-//   message (two nodes opening at once share one, as a TCP simultaneous open does).
-// - A message a partition drops is retransmitted, as TCP does: its direction of the connection
-//   stalls (what follows queues behind the gap, in order), and the sender retries after the
-//   retransmission timeout — 200 ms (Linux's TCP_RTO_MIN), doubling up to 120 s (TCP_RTO_MAX) —
-//   until the path is open again, when the queue goes out in order; after tcp_retries2 = 15
-//   retries (about 15 minutes) the connection times out and the sender hears a reset. So a short
-//   partition costs its length plus at most one RTO, not a request timeout; a long one is cut
-//   short by the clients' own request timeouts, which close the connection. The peer hears nothing.
-// - A message dropped by a powered-off receiver, or lost with its sender's power, breaks its
-//   direction: nothing after it is delivered until a side closes the connection; data arriving
-//   on it at a receiver that no longer holds it (the machine rebooted) is answered by a reset.
-// - Data reaching a machine whose process is not running (crashed, stopped, restarting), or on a
-//   connection the receiver no longer holds (it restarted since), is answered by a reset (RST),
-//   so the sender learns at once — one round trip.
-// - A crashed process's kernel resets its connections: each peer hears `reset` one propagation
-//   later. A clean stop or `closeConnection` sends a FIN behind the data already sent: the peer
-//   hears `closed` after that data. Power loss sends nothing.
-// - A receiver holding an older connection with the sender than the one arriving learns the old
-//   one is dead (`reset`) before the new data is handed over; TCP would tell it on its next send.
+// Connections follow TCP where it shows to Kafka: net-connection.ts lists the rules and keeps their
+// state and the retransmission timer; this file applies them as messages are sent and arrive.
 //
 // Each message costs one or two events when its NICs hold nothing else (arrival of its first piece
 // at the receiving NIC, then delivery once received, in the same event when that is within the
@@ -39,12 +20,13 @@
 // NIC timer when other connections' work is queued; partition checks read a flag cached on the
 // path. A message's fate (partition, stall, lost power, broken connection) is decided when its
 // first segment arrives; if the sender's power went before its last byte left, it is lost when
-// its pieces are through.
-// Simplified: a stalled direction queues its messages at the sender and retransmits them only
-// when the path is open (no congestion window, no duplicate deliveries to suppress); no
-// packet-level loss, duplication or corruption; one connection per pair of nodes
-// (Kafka opens one per client and per purpose), so one flow per pair and direction at each NIC; no
-// flow control or congestion window (see nic.ts).
+// its pieces are through. The NICs serve a piece reaching an idle link without queueing it (nic.ts).
+// Arrival and delivery stay two events even when the delivery time could be known at send: events
+// of one microsecond run in the order they were scheduled, so a delivery scheduled at send rather
+// than at arrival would run before the events scheduled in between (in leader-failover about 9% of
+// two-event messages share their microsecond with one) and change the run.
+// Simplified: no packet-level loss, duplication or corruption, no flow control or congestion
+// window (nic.ts); connections as net-connection.ts simplifies them.
 
 import { assert } from '../core/assert.ts';
 import type { Rng } from '../core/rng.ts';
@@ -52,180 +34,10 @@ import type { Scheduler } from '../core/scheduler.ts';
 import { Level, type Trace } from '../core/trace.ts';
 import type { DisconnectReason, NodeId } from './actor.ts';
 import { LinkFaults } from './link-faults.ts';
-import { NicFlow, NicLink, PIECE_BYTES, type Nic, type NicLinkClient, type NicLinkOptions, type NicWork } from './nic.ts';
+import { Connection, DATA, FIN, MAX_NODES, NetNode, Packet, Pair, RST, Retransmitter, Segment, applyFaults, attach, direction, heldByReceiver, leftAfterPowerLoss, newPath, type FrameKind, type NetworkHost, type Path } from './net-connection.ts';
+import { NicLink, PIECE_BYTES, type NicLinkClient, type NicLinkOptions } from './nic.ts';
 
-/** What the network needs from the machine a node runs on. */
-export interface NetworkHost {
-  readonly id: NodeId;
-  readonly rack: string;
-  readonly nic: Nic;
-  readonly intraRackLatencyUs: number;
-  readonly crossRackLatencyUs: number;
-  readonly latencyJitterUs: number;
-  /** The machine has power (its kernel answers). */
-  readonly poweredOn: boolean;
-  /** A process is running, up or paused (its sockets exist). */
-  readonly listening: boolean;
-  /** Power losses so far: what was still in the NIC when one began is lost. */
-  readonly powerLosses: number;
-  /** When power loss number `index` (from 0) began. */
-  powerLossAtUs(index: number): number;
-  /** Hands a message to the process (which may defer it while paused). */
-  deliver(from: NodeId, message: unknown): void;
-  /** Tells the process its connection with `peer` ended. */
-  disconnected(peer: NodeId, reason: DisconnectReason): void;
-}
-
-/** Nodes one network may hold. */
-export const MAX_NODES = 4096;
-
-const DATA = 0;
-const FIN = 1;
-const RST = 2;
-type FrameKind = typeof DATA | typeof FIN | typeof RST;
-
-/** A node as the network knows it: its host, its jitter stream, the connection it holds with each peer. */
-export class NetNode {
-  readonly conns = new Map<NodeId, Connection>();
-  /** Messages received by this node's NIC whose delivery event is still to run. */
-  deliveriesDue = 0;
-  /** The NIC's power losses this node's queues have caught up with. */
-  nicResets = 0;
-  constructor(
-    readonly index: number,
-    readonly host: NetworkHost,
-    /** Draws the jitter of what this node sends ("<node>/net"), so other nodes' traffic never shifts it. */
-    readonly rng: Rng,
-    readonly egress: NicLink<Packet>,
-    readonly ingress: NicLink<Segment>,
-  ) {}
-  get id(): NodeId {
-    return this.host.id;
-  }
-}
-
-/** One direction between two nodes: latency, jitter bound, fault flags, the arrival tail, its flows at both NICs. */
-class Path {
-  blocked = false;
-  addedLatencyUs = 0;
-  /** Arrival time (fractional µs) of the first piece of the last segment sent on this path. */
-  tailUs = 0;
-  /** This direction's queue at the sender's NIC and at the receiver's (one TCP flow). */
-  readonly egressFlow = new NicFlow<Packet>();
-  readonly ingressFlow = new NicFlow<Segment>();
-  constructor(
-    readonly from: NetNode,
-    readonly to: NetNode,
-    readonly latencyUs: number,
-    readonly jitterUs: number,
-  ) {}
-}
-
-class Pair {
-  latest: Connection | null = null;
-  constructor(
-    readonly ab: Path,
-    readonly ba: Path,
-  ) {}
-}
-
-/** TCP_RTO_MIN: the first retransmission timeout of an established connection (Linux). */
-export const TCP_RTO_MIN_US = 200_000;
-/** TCP_RTO_MAX: the retransmission timeout stops doubling here (Linux). */
-export const TCP_RTO_MAX_US = 120_000_000;
-/** net.ipv4.tcp_retries2: retransmissions before an established connection times out (Linux default). */
-export const TCP_RETRIES2 = 15;
-
-/** One direction of a connection waiting to retransmit what a partition dropped. */
-class Stall {
-  readonly packets: Packet[] = [];
-  rtoUs = TCP_RTO_MIN_US;
-  retries = 0;
-  /** False once the sending side is gone (crash, power loss): its queue is dropped. */
-  live = true;
-  constructor(
-    readonly conn: Connection,
-    readonly forward: boolean,
-  ) {}
-}
-
-class Connection {
-  attachedA = false;
-  attachedB = false;
-  brokenAB = false;
-  brokenBA = false;
-  stallAB: Stall | null = null;
-  stallBA: Stall | null = null;
-  constructor(
-    readonly id: number,
-    readonly pair: Pair,
-  ) {}
-}
-
-/** A message (or FIN / RST) on its way; at the sender's NIC it is that queue's work. */
-class Packet implements NicWork {
-  /** Jitter of its trip, drawn when its first byte leaves; -1 before. */
-  jitterUs = -1;
-  /** Its first segment was turned away at the receiver (lost, stalled): ignore the rest. */
-  dropped = false;
-  /** Its sender lost power before all of it left: lost once its pieces are through. */
-  senderLost = false;
-  /** The segment carrying its latest bytes. */
-  lastSegment: Segment | null = null;
-  constructor(
-    readonly kind: FrameKind,
-    readonly conn: Connection,
-    /** True when travelling from the pair's first node (lower index) to its second. */
-    readonly forward: boolean,
-    readonly message: unknown,
-    readonly bytes: number,
-    readonly sentUs: number,
-    readonly senderPowerLosses: number,
-  ) {}
-
-  availableUs(): number {
-    return this.sentUs;
-  }
-}
-
-/**
- * Bytes [fromByte, toByte) of a message that left the sender's NIC back to back, from startUs to
- * endUs; each byte reaches the receiver shiftUs after it left. At the receiver's NIC it is that
- * queue's work. The sender may cut it short (toByte, endUs shrink) when another flow claims its NIC.
- */
-class Segment implements NicWork {
-  arrived = false;
-  /** Delivery event of its message, when its planned reception ends it. */
-  deliveryId = -1;
-  constructor(
-    readonly packet: Packet,
-    readonly fromByte: number,
-    public toByte: number,
-    readonly startUs: number,
-    public endUs: number,
-    public shiftUs: number,
-  ) {}
-
-  get bytes(): number {
-    return this.toByte - this.fromByte;
-  }
-
-  availableUs(byteEnd: number): number {
-    const bytes = this.toByte - this.fromByte;
-    if (byteEnd >= bytes) return this.endUs + this.shiftUs;
-    return this.startUs + ((this.endUs - this.startUs) * byteEnd) / bytes + this.shiftUs;
-  }
-
-  /** It holds the message's last byte. */
-  get last(): boolean {
-    return this.toByte === this.packet.bytes;
-  }
-}
-
-/** The path a message on `conn` takes: from the pair's first node to its second when `forward`. */
-function direction(conn: Connection, forward: boolean): Path {
-  return forward ? conn.pair.ab : conn.pair.ba;
-}
+export { NetNode, type NetworkHost } from './net-connection.ts';
 
 export interface NetworkOptions {
   /** Names a message for the trace (default: its string `type` field, if any). */
@@ -266,7 +78,7 @@ export class Network {
     cut: (segment) => this.unplanDelivery(segment),
     dropped: () => undefined,
   };
-  private readonly onRetransmit = (stall: Stall): void => this.retransmit(stall);
+  private readonly retransmitter: Retransmitter;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -276,6 +88,18 @@ export class Network {
   ) {
     this.messageType = options.messageType ?? defaultMessageType;
     this.nicOptions = { fastPath: options.nicFastPath ?? true };
+    this.retransmitter = new Retransmitter(scheduler, trace, this.messageType, {
+      resend: (stall) => {
+        for (const packet of stall.packets) this.transmit(packet.kind, stall.conn, stall.forward, packet.message, packet.bytes);
+      },
+      timedOut: (path, conn) => {
+        // ETIMEDOUT: the sender's socket fails.
+        if (path.from.host.listening && path.from.conns.get(path.to.id) === conn) {
+          path.from.conns.delete(path.to.id);
+          this.notify(path.from, path.to.id, 'reset');
+        }
+      },
+    });
   }
 
   addNode(host: NetworkHost): NetNode {
@@ -320,7 +144,7 @@ export class Network {
     for (const conn of node.conns.values()) {
       // Its kernel forgets what it was retransmitting (a reset or silence ends the connection).
       const outgoing = conn.pair.ab.from === node ? conn.stallAB : conn.stallBA;
-      if (outgoing !== null) this.endStall(outgoing);
+      if (outgoing !== null) this.retransmitter.end(outgoing);
       if (how !== 'silent') this.transmit(how === 'reset' ? RST : FIN, conn, conn.pair.ab.from === node, undefined, 0);
     }
     node.conns.clear();
@@ -334,8 +158,8 @@ export class Network {
   /** Re-reads the faults in force into every path's cached flags; call after any change. */
   refreshFaults(): void {
     for (const pair of this.pairs.values()) {
-      this.applyFaults(pair.ab);
-      this.applyFaults(pair.ba);
+      applyFaults(pair.ab, this.faults);
+      applyFaults(pair.ba, this.faults);
     }
   }
 
@@ -354,20 +178,15 @@ export class Network {
     // some of its data was already lost (a broken direction): then its replies could never reach
     // us, so open a fresh one, which the peer accepts in place of the old (a reset of that one).
     if (latest !== null && !latest.brokenAB && !latest.brokenBA && latest.stallAB === null && latest.stallBA === null && !(fromIsA ? latest.attachedA : latest.attachedB) && to.conns.get(from.id) === latest) {
-      this.attach(latest, fromIsA);
+      attach(latest, fromIsA);
       from.conns.set(to.id, latest);
       return latest;
     }
     const conn = new Connection(this.nextConnectionId++, pair);
-    this.attach(conn, fromIsA);
+    attach(conn, fromIsA);
     pair.latest = conn;
     from.conns.set(to.id, conn);
     return conn;
-  }
-
-  private attach(conn: Connection, sideA: boolean): void {
-    if (sideA) conn.attachedA = true;
-    else conn.attachedB = true;
   }
 
   private pairOf(x: NetNode, y: NetNode): Pair {
@@ -375,26 +194,10 @@ export class Network {
     const key = a.index * MAX_NODES + b.index;
     let pair = this.pairs.get(key);
     if (pair === undefined) {
-      pair = new Pair(this.newPath(a, b), this.newPath(b, a));
+      pair = new Pair(newPath(a, b, this.faults), newPath(b, a, this.faults));
       this.pairs.set(key, pair);
     }
     return pair;
-  }
-
-  private newPath(from: NetNode, to: NetNode): Path {
-    const sameRack = from.host.rack === to.host.rack;
-    const latencyUs = sameRack
-      ? Math.max(from.host.intraRackLatencyUs, to.host.intraRackLatencyUs)
-      : Math.max(from.host.crossRackLatencyUs, to.host.crossRackLatencyUs);
-    const jitterUs = Math.max(from.host.latencyJitterUs, to.host.latencyJitterUs);
-    const path = new Path(from, to, latencyUs, jitterUs);
-    this.applyFaults(path);
-    return path;
-  }
-
-  private applyFaults(path: Path): void {
-    path.blocked = this.faults.blocked(path.from.id, path.to.id);
-    path.addedLatencyUs = this.faults.addedLatencyUs(path.from.id, path.to.id);
   }
 
   private transmit(kind: FrameKind, conn: Connection, forward: boolean, message: unknown, bytes: number): void {
@@ -462,7 +265,7 @@ export class Network {
     if (packet.dropped) return;
     const path = direction(packet.conn, packet.forward);
     const sender = path.from.host;
-    const senderDown = this.leftAfterPowerLoss(packet, segment);
+    const senderDown = leftAfterPowerLoss(packet, segment);
     if (segment.fromByte > 0) {
       if (senderDown) packet.senderLost = true;
       this.receive(path, segment);
@@ -478,7 +281,7 @@ export class Network {
     }
     if (path.blocked && packet.kind !== RST && sender.powerLosses === packet.senderPowerLosses) {
       packet.dropped = true;
-      this.startStall(packet);
+      this.retransmitter.start(packet);
       return;
     }
     let reason: string | null = null;
@@ -489,16 +292,10 @@ export class Network {
     if (reason !== null) {
       packet.dropped = true;
       this.lose(packet, path, reason);
-      if (reason === 'broken-connection' && !this.heldByReceiver(packet, path)) this.transmit(RST, packet.conn, !packet.forward, undefined, 0);
+      if (reason === 'broken-connection' && !heldByReceiver(packet, path)) this.transmit(RST, packet.conn, !packet.forward, undefined, 0);
       return;
     }
     this.receive(path, segment);
-  }
-
-  /** The sender lost power before the last byte of `segment` left: the card lost the rest. */
-  private leftAfterPowerLoss(packet: Packet, segment: Segment): boolean {
-    const sender = direction(packet.conn, packet.forward).from.host;
-    return sender.powerLosses !== packet.senderPowerLosses && segment.endUs > sender.powerLossAtUs(packet.senderPowerLosses);
   }
 
   private receive(path: Path, segment: Segment): void {
@@ -528,25 +325,11 @@ export class Network {
     direction(segment.packet.conn, segment.packet.forward).to.deliveriesDue--;
   }
 
-  /**
-   * Whether the receiving process still holds `packet`'s connection (one it never accepted counts
-   * as held: its handshake is simply retried). When it does not — it crashed or restarted since
-   * accepting it — TCP's retransmission of the lost segment reaches a kernel with no
-   * such socket, which answers with a reset: the sender learns the connection is dead instead of
-   * waiting for its own timeout.
-   */
-  private heldByReceiver(packet: Packet, path: Path): boolean {
-    const receiver = path.to;
-    const attached = packet.forward ? packet.conn.attachedB : packet.conn.attachedA;
-    if (!attached) return true;
-    return receiver.host.listening && receiver.conns.get(path.from.id) === packet.conn;
-  }
-
   /** Fully received: hand it to the receiving node's kernel. */
   private deliver(packet: Packet): void {
     const path = direction(packet.conn, packet.forward);
     const receiver = path.to;
-    if (packet.senderLost || this.leftAfterPowerLoss(packet, packet.lastSegment as Segment)) {
+    if (packet.senderLost || leftAfterPowerLoss(packet, packet.lastSegment as Segment)) {
       this.lose(packet, path, 'sender-power-loss');
       return;
     }
@@ -579,7 +362,7 @@ export class Network {
     const receiverIsA = !forward;
     if (receiverIsA ? conn.attachedA : conn.attachedB) return false;
     if (held !== undefined && held.id > conn.id) return false;
-    this.attach(conn, receiverIsA);
+    attach(conn, receiverIsA);
     receiver.conns.set(sender.id, conn);
     if (held !== undefined) this.notify(receiver, sender.id, 'reset');
     return true;
@@ -595,56 +378,6 @@ export class Network {
     if (this.trace.fullDetail) this.trace.emit(reason === 'reset' ? 'conn-reset' : 'conn-closed', { node: receiver.id, peer }, Level.Full);
     else this.trace.skip();
     receiver.host.disconnected(peer, reason);
-  }
-
-  /** A partition dropped `packet`: its direction stalls and retransmits after the RTO. */
-  private startStall(packet: Packet): void {
-    const stall = new Stall(packet.conn, packet.forward);
-    stall.packets.push(packet);
-    if (packet.forward) packet.conn.stallAB = stall;
-    else packet.conn.stallBA = stall;
-    if (this.trace.fullDetail) {
-      const path = direction(packet.conn, packet.forward);
-      this.trace.emit('tcp-stall', { from: path.from.id, to: path.to.id, type: this.messageType(packet.message) ?? null }, Level.Full);
-    } else {
-      this.trace.skip();
-    }
-    this.scheduler.schedule(stall.rtoUs, this.onRetransmit, stall);
-  }
-
-  /** The retransmission timer: the path is open again (send the queue in order), or back off. */
-  private retransmit(stall: Stall): void {
-    if (!stall.live) return;
-    const { conn, forward } = stall;
-    const path = direction(conn, forward);
-    if (path.blocked) {
-      stall.retries++;
-      if (stall.retries > TCP_RETRIES2) {
-        this.endStall(stall);
-        if (forward) conn.brokenAB = true;
-        else conn.brokenBA = true;
-        // ETIMEDOUT: the sender's socket fails.
-        if (path.from.host.listening && path.from.conns.get(path.to.id) === conn) {
-          path.from.conns.delete(path.to.id);
-          this.notify(path.from, path.to.id, 'reset');
-        }
-        return;
-      }
-      stall.rtoUs = Math.min(2 * stall.rtoUs, TCP_RTO_MAX_US);
-      this.scheduler.schedule(stall.rtoUs, this.onRetransmit, stall);
-      return;
-    }
-    this.endStall(stall);
-    for (const packet of stall.packets) this.transmit(packet.kind, conn, forward, packet.message, packet.bytes);
-  }
-
-  private endStall(stall: Stall): void {
-    stall.live = false;
-    if (stall.forward) {
-      if (stall.conn.stallAB === stall) stall.conn.stallAB = null;
-    } else if (stall.conn.stallBA === stall) {
-      stall.conn.stallBA = null;
-    }
   }
 
   private lose(packet: Packet, path: Path, reason: string): void {
