@@ -1,7 +1,8 @@
 // The NIC's fast path (sim/hw/nic.ts, `serveAlone`): a piece reaching an idle link is served
 // without passing through a flow queue. It must be exact: every message is delivered at the same
 // microsecond, in the same order, with and without it, whatever the traffic (idle and busy links,
-// messages below, at and above one piece, jitter, two racks, a bandwidth cap set mid-run).
+// messages below, at and above one piece, jitter, two racks, and a bandwidth cap, a power loss or
+// a partition set mid-run).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -33,33 +34,70 @@ const sendArb = fc.record({
   bytes: bytesArb,
 });
 
-/** Every delivery, as "time receiver<-sender #send", in the order the actors saw them. */
-function deliveries(sends: readonly Send[], fastPath: boolean, capAtUs: number | null): string[] {
+type Fault = { readonly kind: 'cap' | 'power-loss' | 'partition'; readonly node: number; readonly atUs: number; readonly forUs: number };
+
+const faultArb = fc.record({
+  kind: fc.constantFrom('cap', 'power-loss', 'partition'),
+  node: fc.integer({ min: 0, max: NODES.length - 1 }),
+  atUs: fc.integer({ min: 0, max: 30_000 }),
+  forUs: fc.integer({ min: 1, max: 300_000 }),
+});
+
+/** Starts `fault` on its node at its time and ends it `forUs` later (a cap stays). */
+function inject(t: ReturnType<typeof buildWorld>, fault: Fault): void {
+  const node = NODES[fault.node] as string;
+  if (fault.kind === 'cap') {
+    at(t.scheduler, fault.atUs, () => t.world.slowNetwork(node, { bandwidthBytesPerSecond: 20_000_000 }));
+  } else if (fault.kind === 'power-loss') {
+    at(t.scheduler, fault.atUs, () => t.world.powerLoss(node));
+    at(t.scheduler, fault.atUs + fault.forUs, () => t.world.powerOn(node) && t.world.start(node));
+  } else {
+    let id = 0;
+    at(t.scheduler, fault.atUs, () => (id = t.world.partition({ kind: 'isolate', nodes: [node] })));
+    at(t.scheduler, fault.atUs + fault.forUs, () => t.world.heal(id));
+  }
+}
+
+/** Every delivery and disconnect, as "time receiver<-sender #send", in the order each node saw them. */
+function deliveries(sends: readonly Send[], fastPath: boolean, fault: Fault | null): string[] {
   const t = buildWorld(
     NODES.map((id, i) => ({ id, rack: i < 2 ? 'r1' : 'r2', hardware: JITTERY })),
     { seed: 7, network: { nicFastPath: fastPath } },
   );
-  const log: string[] = [];
-  for (const id of NODES) t.actor(id).received.length = 0;
   sends.forEach((send, i) => {
     const from = NODES[send.from] as string;
     // `to` skips the sender, so every send goes to another node.
     const to = NODES[send.to >= send.from ? send.to + 1 : send.to] as string;
-    at(t.scheduler, send.atUs, () => t.actor(from).ctx.send(to, i, send.bytes));
+    at(t.scheduler, send.atUs, () => {
+      if (t.world.machine(from).listening) t.actor(from).ctx.send(to, i, send.bytes);
+    });
   });
-  if (capAtUs !== null) at(t.scheduler, capAtUs, () => t.world.slowNetwork('b', { bandwidthBytesPerSecond: 20_000_000 }));
+  if (fault !== null) inject(t, fault);
   t.world.runUntil(10_000_000);
-  for (const id of NODES) for (const r of t.actor(id).received) log.push(`${r.atUs} ${id}<-${r.from} #${String(r.message)}`);
+  const log: string[] = [];
+  for (const id of NODES) {
+    for (const r of t.actor(id).received) log.push(`${r.atUs} ${id}<-${r.from} #${String(r.message)}`);
+    for (const d of t.actor(id).disconnects) log.push(`${d.atUs} ${id}x${d.peer} ${d.reason}`);
+  }
   return log;
 }
 
 describe('the NIC fast path', () => {
   it('delivers every message at the same microsecond and in the same order as the general queue', () => {
     fc.assert(
-      fc.property(fc.array(sendArb, { minLength: 1, maxLength: 40 }), fc.option(fc.integer({ min: 0, max: 30_000 })), (sends, capAtUs) => {
-        const general = deliveries(sends, false, capAtUs);
+      fc.property(fc.array(sendArb, { minLength: 1, maxLength: 40 }), (sends) => {
+        const general = deliveries(sends, false, null);
         expect(general).toHaveLength(sends.length);
-        expect(deliveries(sends, true, capAtUs)).toEqual(general);
+        expect(deliveries(sends, true, null)).toEqual(general);
+      }),
+      { seed: FC_SEED, numRuns: 150 },
+    );
+  });
+
+  it('stays the same under a bandwidth cap, a power loss or a partition set mid-run', () => {
+    fc.assert(
+      fc.property(fc.array(sendArb, { minLength: 1, maxLength: 40 }), faultArb, (sends, fault) => {
+        expect(deliveries(sends, true, fault)).toEqual(deliveries(sends, false, fault));
       }),
       { seed: FC_SEED, numRuns: 150 },
     );
