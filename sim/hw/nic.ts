@@ -20,11 +20,8 @@
 // flow that turns up meanwhile cuts that span at the first piece boundary not yet committed, so it
 // waits for about one piece at most. The link sets a timer only when a turn ends beyond that
 // window with other work still queued, so a lone message costs no event here. Fast path: a piece
-// (at most PIECE_BYTES) reaching a link with no flow queued is served at once, from when the link
-// is free or the piece is here, whichever is later. That is exact, not an approximation: with no
-// other flow there is no one to share with, and it is the turn `run` would plan (same start, same
-// arithmetic); it only skips the flow queue. When it could not start within the commit window it
-// queues like anything else.
+// reaching a link with no flow queued is served at once, skipping the flow queue; it is exactly the
+// turn `run` would plan (same start, same arithmetic), and queues when that would have to wait.
 //
 // Times here are fractional microseconds: a 100-byte message on 10 GbE takes 0.08 µs, and rounding
 // each one up to a whole microsecond would cut a long transfer's bandwidth tenfold. Only event
@@ -157,7 +154,6 @@ export class NicLink<W extends NicWork> {
   private queuedBytes = 0;
   private timerAtUs = Infinity;
   private timerId = 0;
-  private readonly fastPath: boolean;
   private readonly onTimer = (): void => {
     this.timerAtUs = Infinity;
     this.run(this.scheduler.now);
@@ -168,14 +164,12 @@ export class NicLink<W extends NicWork> {
     private readonly nic: Nic,
     private readonly scheduler: Scheduler,
     private readonly client: NicLinkClient<W>,
-    options: NicLinkOptions = {},
-  ) {
-    this.fastPath = options.fastPath ?? true;
-  }
+    private readonly options: NicLinkOptions = {},
+  ) {}
 
   /** Queues `work` on `flow` and serves what can start now. */
   enqueue(flow: NicFlow<W>, work: W, nowUs: number): void {
-    if (this.fastPath && this.newFlows.length + this.oldFlows.length === 0 && work.bytes <= PIECE_BYTES && this.serveAlone(work, nowUs)) return;
+    if (this.options.fastPath !== false && this.newFlows.length + this.oldFlows.length === 0 && work.bytes <= PIECE_BYTES && this.serveAlone(work, nowUs)) return;
     flow.items.push(work);
     this.queuedBytes += work.bytes;
     if (this.queuedBytes * this.nic.usPerByte > MAX_NIC_BACKLOG_US) assert(false, this.overflow());
@@ -188,10 +182,8 @@ export class NicLink<W extends NicWork> {
   }
 
   /**
-   * The fast path: one piece reaching a link with no flow queued is served as `run` would serve it
-   * (from when the link is free or the piece is here, whichever is later, with the same
-   * arithmetic) without passing through a flow's queue. False when it cannot start before the
-   * horizon: then it queues and waits for a timer like any other work.
+   * The fast path: serves one piece on an idle link as `run` would (from when the link is free or
+   * the piece is here, whichever is later), or returns false when it cannot start before the horizon.
    */
   private serveAlone(work: W, nowUs: number): boolean {
     const usPerByte = this.nic.usPerByte;
