@@ -41,7 +41,7 @@ import { partitionName } from '../kafka/protocol.ts';
 import type { AppendRecord, RecordAccumulator } from './accumulator.ts';
 import type { ProducerHistory } from './history.ts';
 import { KeyChooser, keyName, PoissonArrivals, type LoadSpec } from './load.ts';
-import { DrawnArrivals, MAX_DEFERRED_SENDS, QuietProjection } from './quiet-sends.ts';
+import { DrawnArrivals, QuietSendPlanner } from './quiet-sends.ts';
 import { keyedPartition, RoundRobinPartitioner, StickyPartitioner } from './partitioner.ts';
 import { batchUpperBoundBytes } from './producer-batch.ts';
 import type { ProducerCpuCosts, ProducerSettings } from './producer-config.ts';
@@ -95,22 +95,15 @@ export class ApplicationThread {
   private readonly arrivals: DrawnArrivals | null;
   private readonly pending: PendingSend[] = [];
   private backlog = 0;
-  /** Keys of the oldest backlog records, drawn ahead with their arrivals (the rest are drawn when sent). */
-  private readonly backlogKeys: number[] = [];
-  private backlogKeysHead = 0;
   private busy = false;
   /** The chunk the send timer waits for: its records, still at the head of `arrivals`, and their arrival. */
   private chunkCount = 0;
   private chunkInvokeUs = 0;
   private sendTimer: TimerId = -1;
   private sendTimerAtUs = -1;
-  private readonly projection: QuietProjection;
+  private readonly planner: QuietSendPlanner | null;
   /** Between onPause and the next event of the process: nothing is deferred. */
   private frozen = false;
-  /** What the current plan of deferred sends was made from; the same again means it still holds. */
-  private plannedChanges = -1;
-  private plannedTopic: TopicMetadata | undefined = undefined;
-  private plannedFatal = false;
   /** When the process died (Infinity while it lives): no deferred send completes after that. */
   private diedAtUs = Infinity;
   /** When the running chunk's CPU work really ends (fractional µs). */
@@ -128,7 +121,7 @@ export class ApplicationThread {
     this.keys = new KeyChooser(load.keys, rng.fork('keys'));
     this.sticky = new StickyPartitioner(rng.fork('sticky'));
     this.arrivals = load.rate.kind === 'fixed' ? new DrawnArrivals(new PoissonArrivals(load.rate.recordsPerSecond, rng.fork('arrivals'), Math.max(load.startUs, parts.ctx.now)), this.keys) : null;
-    this.projection = new QuietProjection(parts.accumulator, () => parts.settings.batchSizeBytes);
+    this.planner = this.arrivals === null ? null : new QuietSendPlanner(parts, this.arrivals, (keyIndex, topic) => this.quietPartition(keyIndex, topic), (partition) => this.ref(partition).name);
     // The sends deferred past the moment of death never complete (their timers would have been
     // cancelled); those before it did, whenever the incarnation is settled (at the next start).
     parts.ctx.onDeath((nowUs) => {
@@ -187,7 +180,7 @@ export class ApplicationThread {
     const arrivals = this.arrivals;
     if (arrivals === null || !this.parts.deferQuietSends || this.abandoned) return;
     if (arrivals.deferred === 0 && this.sendTimer < 0) return;
-    if (!force && !this.planChanged()) return;
+    if (!force && !(this.planner as QuietSendPlanner).changed()) return;
     // A timer that came due during a pause waits in the process's backlog: it stays as it is.
     if (this.sendTimer >= 0 && this.sendTimerAtUs < this.parts.ctx.now) return;
     arrivals.undefer();
@@ -202,10 +195,6 @@ export class ApplicationThread {
     this.afterEvent(true);
   }
 
-  private planChanged(): boolean {
-    const { accumulator, load, metadata, txn } = this.parts;
-    return accumulator.changes !== this.plannedChanges || metadata.topic(load.topic) !== this.plannedTopic || (txn !== null && txn.state === 'fatal') !== this.plannedFatal;
-  }
 
   /** Applies every deferred send completed before `beforeUs` (for readers of the history between events). */
   applyDeferred(beforeUs: number): void {
@@ -227,11 +216,10 @@ export class ApplicationThread {
     if (arrivals === null) return;
     const { ctx, load, metrics } = this.parts;
     const horizonUs = Math.min(ctx.now, load.stopUs - 1);
-    this.backlog += arrivals.takeDue(horizonUs, MAX_BACKLOG_RECORDS - this.backlog, this.backlogKeys);
+    this.backlog += arrivals.takeDue(horizonUs, MAX_BACKLOG_RECORDS - this.backlog);
     // What the backlog has no room for is dropped; bounded, as arrivals due by now are finite.
-    const unused: number[] = [];
     for (let dropped = MAX_BACKLOG_RECORDS; dropped === MAX_BACKLOG_RECORDS; ) {
-      dropped = arrivals.takeDue(horizonUs, MAX_BACKLOG_RECORDS, unused);
+      dropped = arrivals.takeDue(horizonUs, MAX_BACKLOG_RECORDS, false);
       if (dropped > 0) metrics.onDropped(dropped);
     }
   }
@@ -263,7 +251,7 @@ export class ApplicationThread {
     if (arrivals === null) return;
     const { ctx, load } = this.parts;
     const perRecordUs = this.perRecordUs();
-    if (this.parts.deferQuietSends && !this.frozen) this.deferQuietSends(perRecordUs);
+    if (this.parts.deferQuietSends && !this.frozen) (this.planner as QuietSendPlanner).plan(ctx.now, perRecordUs);
     const first = arrivals.deferred;
     const arrivalUs = Math.ceil(arrivals.exactAt(first));
     if (arrivalUs >= load.stopUs) {
@@ -304,49 +292,19 @@ export class ApplicationThread {
     this.chunkDone();
   };
 
-  /**
-   * Marks the coming arrivals as deferred sends while each is quiet: alone in its microsecond,
-   * done before the next arrives (else that one waits in the backlog), and joining an open batch
-   * it neither fills nor closes, with the deferred records before it counted in.
-   */
-  private deferQuietSends(perRecordUs: number): void {
-    const arrivals = this.arrivals as DrawnArrivals;
-    const { accumulator, ctx, load, metadata, settings, txn } = this.parts;
-    this.plannedChanges = accumulator.changes;
-    this.plannedTopic = metadata.topic(load.topic);
-    this.plannedFatal = txn !== null && txn.state === 'fatal';
-    if (settings.roundRobin || (txn !== null && txn.state === 'fatal') || this.tooLarge()) return;
-    const topic = metadata.topic(load.topic);
-    if (topic === undefined || (load.partition !== null && load.partition >= topic.partitionCount)) return;
-    this.projection.reset();
-    while (arrivals.deferred < MAX_DEFERRED_SENDS) {
-      const index = arrivals.deferred;
-      const dueUs = Math.ceil(arrivals.exactAt(index));
-      const doneUs = Math.ceil(dueUs + perRecordUs);
-      if (dueUs >= load.stopUs || doneUs < ctx.now || Math.ceil(arrivals.exactAt(index + 1)) <= doneUs) return;
-      const keyIndex = arrivals.keyAt(index);
-      const partition = load.partition ?? (keyIndex >= 0 ? this.partitionFor(keyIndex, topic) : this.sticky.current(load.topic));
-      if (partition < 0) return;
-      if (!this.projection.tryAppend(this.ref(partition).name, load.topic, doneUs, KeyChooser.keyBytes(keyIndex), load.messageBytes)) return;
-      arrivals.defer(doneUs);
-    }
-  }
-
-  /** send() would throw RecordTooLargeException for every record of this load. */
-  private tooLarge(): boolean {
-    const { load, settings } = this.parts;
-    const upperBoundBytes = batchUpperBoundBytes(KeyChooser.keyBytes(load.keys === null ? -1 : load.keys.count - 1), load.messageBytes);
-    return upperBoundBytes > settings.maxRequestSizeBytes || upperBoundBytes > settings.bufferMemoryBytes;
-  }
-
   /** A deferred send, applied at its completion time `atUs`: it must still be quiet. */
   private sendQuietly(send: PendingSend, atUs: number): void {
     const { accumulator, load, metadata } = this.parts;
-    const topic = metadata.topic(load.topic) as TopicMetadata;
-    const partition = load.partition ?? (send.keyIndex >= 0 ? this.partitionFor(send.keyIndex, topic) : this.sticky.current(load.topic));
+    const partition = this.quietPartition(send.keyIndex, metadata.topic(load.topic) as TopicMetadata);
     const record: AppendRecord = { keyBytes: KeyChooser.keyBytes(send.keyIndex), valueBytes: load.messageBytes, keyIndex: send.keyIndex, invokeUs: send.invokeUs };
     const result = accumulator.append(this.ref(partition), record, atUs, send.keyIndex < 0 && load.partition === null);
     assert(result.kind === 'appended' && !result.newBatchCreated && !result.batchIsFull, () => `producer ${this.parts.history.producer}: a deferred send at ${atUs}us was not quiet`);
+  }
+
+  /** The partition of a record whose send() is quiet: its own, its key's, or the current sticky one (−1 if none yet). */
+  private quietPartition(keyIndex: number, topic: TopicMetadata): number {
+    const { load } = this.parts;
+    return load.partition ?? (keyIndex >= 0 ? this.partitionFor(keyIndex, topic) : this.sticky.current(load.topic));
   }
 
   private chunkDone(): void {
@@ -378,7 +336,7 @@ export class ApplicationThread {
 
   private startChunk(count: number): void {
     const { ctx, metrics } = this.parts;
-    for (let i = 0; i < count; i++) this.pending.push({ invokeUs: ctx.now, keyIndex: this.nextBacklogKey() });
+    for (let i = 0; i < count; i++) this.pending.push({ invokeUs: ctx.now, keyIndex: this.arrivals === null ? this.keys.next() : this.arrivals.nextBacklogKey() });
     metrics.onSent(count);
     const costUs = count * this.perRecordUs();
     if (costUs <= 0) return;
@@ -387,17 +345,6 @@ export class ApplicationThread {
     this.busy = true;
     this.chunkEndUs = ctx.now + chargedUs;
     ctx.compute(APPLICATION_POOL, chargedUs, () => this.chunkDone());
-  }
-
-  /** The key of the oldest backlog record: drawn with its arrival, or now. */
-  private nextBacklogKey(): number {
-    if (this.backlogKeysHead >= this.backlogKeys.length) return this.keys.next();
-    const key = this.backlogKeys[this.backlogKeysHead++] as number;
-    if (this.backlogKeysHead === this.backlogKeys.length) {
-      this.backlogKeys.length = 0;
-      this.backlogKeysHead = 0;
-    }
-    return key;
   }
 
   private sendPending(): void {

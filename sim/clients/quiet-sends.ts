@@ -25,8 +25,11 @@ import type { ActorContext, DiskAccess, NodeId } from '../hw/actor.ts';
 import type { HardwareProfile } from '../hw/profiles.ts';
 import type { PartitionName } from '../kafka/protocol.ts';
 import type { RecordAccumulator } from './accumulator.ts';
-import type { KeyChooser, PoissonArrivals } from './load.ts';
-import type { ProducerBatch } from './producer-batch.ts';
+import { KeyChooser, type LoadSpec, type PoissonArrivals } from './load.ts';
+import { batchUpperBoundBytes, type ProducerBatch } from './producer-batch.ts';
+import type { ProducerSettings } from './producer-config.ts';
+import type { ProducerMetadata, TopicMetadata } from './producer-metadata.ts';
+import type { TransactionManager } from './transaction-manager.ts';
 
 /** Sends deferred at once, at most: the plan never looks further ahead than this. */
 export const MAX_DEFERRED_SENDS = 4096;
@@ -41,6 +44,9 @@ export class DrawnArrivals {
   private head = 0;
   /** Entries at the head that are deferred quiet sends. */
   private deferredCount = 0;
+  /** Keys of the oldest backlog records, drawn ahead with their arrivals. */
+  private readonly backlogKeys: number[] = [];
+  private backlogKeysHead = 0;
 
   constructor(
     private readonly source: PoissonArrivals,
@@ -101,18 +107,100 @@ export class DrawnArrivals {
   }
 
   /**
-   * Takes up to `limit` arrivals due by `nowUs` (exact time), the drawn ones first; their keys go
-   * to `keysOut` in order (the others' keys are drawn when they are sent). Returns how many.
+   * Takes up to `limit` arrivals due by `nowUs` (exact time), the drawn ones first, into a backlog
+   * whose keys nextBacklogKey hands out in order (`keep` false: dropped). Returns how many.
    */
-  takeDue(nowUs: number, limit: number, keysOut: number[]): number {
+  takeDue(nowUs: number, limit: number, keep = true): number {
     let taken = 0;
     while (taken < limit && this.exactUs.length > this.head && (this.exactUs[this.head] as number) <= nowUs) {
-      keysOut.push(this.keys[this.head] as number);
+      if (keep) this.backlogKeys.push(this.keys[this.head] as number);
       this.shift();
       taken++;
     }
     if (this.exactUs.length > this.head) return taken;
     return taken + this.source.takeDue(nowUs, limit - taken);
+  }
+
+  /** The key of the oldest backlog record: the one drawn with its arrival, or a new draw (in arrival order either way). */
+  nextBacklogKey(): number {
+    if (this.backlogKeysHead >= this.backlogKeys.length) return this.keyChooser.next();
+    const key = this.backlogKeys[this.backlogKeysHead++] as number;
+    if (this.backlogKeysHead === this.backlogKeys.length) {
+      this.backlogKeys.length = 0;
+      this.backlogKeysHead = 0;
+    }
+    return key;
+  }
+}
+
+/** What the planner reads of the producer. */
+export interface PlannerParts {
+  readonly load: LoadSpec;
+  readonly settings: ProducerSettings;
+  readonly accumulator: RecordAccumulator;
+  readonly metadata: ProducerMetadata;
+  readonly txn: TransactionManager | null;
+}
+
+/** The partition send() would pick for a record without changing any state, or −1 if it would have to choose one. */
+export type QuietPartition = (keyIndex: number, topic: TopicMetadata) => number;
+
+/** Plans which coming arrivals are deferred quiet sends, and knows when a plan must be made again. */
+export class QuietSendPlanner {
+  private readonly projection: QuietProjection;
+  private plannedChanges = -1;
+  private plannedTopic: TopicMetadata | undefined = undefined;
+  private plannedFatal = false;
+
+  constructor(
+    private readonly parts: PlannerParts,
+    private readonly arrivals: DrawnArrivals,
+    private readonly partitionOf: QuietPartition,
+    private readonly partitionName: (partition: number) => PartitionName,
+  ) {
+    this.projection = new QuietProjection(parts.accumulator, () => parts.settings.batchSizeBytes);
+  }
+
+  /** Whether what the last plan was made from changed (a batch opened, closed or put back; new metadata; a fatal error). */
+  changed(): boolean {
+    const { accumulator, load, metadata, txn } = this.parts;
+    return accumulator.changes !== this.plannedChanges || metadata.topic(load.topic) !== this.plannedTopic || (txn !== null && txn.state === 'fatal') !== this.plannedFatal;
+  }
+
+  /**
+   * Marks the coming arrivals as deferred sends while each is quiet: alone in its microsecond,
+   * done (at `perRecordUs` of work) before the next arrives (else that one waits in the backlog)
+   * and not before `nowUs`, and joining an open batch it neither fills nor closes, with the
+   * deferred records before it counted in.
+   */
+  plan(nowUs: number, perRecordUs: number): void {
+    const { accumulator, load, metadata, txn } = this.parts;
+    const arrivals = this.arrivals;
+    const topic = metadata.topic(load.topic);
+    this.plannedChanges = accumulator.changes;
+    this.plannedTopic = topic;
+    this.plannedFatal = txn !== null && txn.state === 'fatal';
+    if (this.parts.settings.roundRobin || this.plannedFatal || this.tooLarge()) return;
+    if (topic === undefined || (load.partition !== null && load.partition >= topic.partitionCount)) return;
+    this.projection.reset();
+    while (arrivals.deferred < MAX_DEFERRED_SENDS) {
+      const index = arrivals.deferred;
+      const dueUs = Math.ceil(arrivals.exactAt(index));
+      const doneUs = Math.ceil(dueUs + perRecordUs);
+      if (dueUs >= load.stopUs || doneUs < nowUs || Math.ceil(arrivals.exactAt(index + 1)) <= doneUs) return;
+      const keyIndex = arrivals.keyAt(index);
+      const partition = this.partitionOf(keyIndex, topic);
+      if (partition < 0) return;
+      if (!this.projection.tryAppend(this.partitionName(partition), load.topic, doneUs, KeyChooser.keyBytes(keyIndex), load.messageBytes)) return;
+      arrivals.defer(doneUs);
+    }
+  }
+
+  /** send() would throw RecordTooLargeException for every record of this load. */
+  private tooLarge(): boolean {
+    const { load, settings } = this.parts;
+    const upperBoundBytes = batchUpperBoundBytes(KeyChooser.keyBytes(load.keys === null ? -1 : load.keys.count - 1), load.messageBytes);
+    return upperBoundBytes > settings.maxRequestSizeBytes || upperBoundBytes > settings.bufferMemoryBytes;
   }
 }
 
@@ -123,7 +211,7 @@ interface Projected {
 }
 
 /** The batches deferred sends will join, with the records planned into each so far. */
-export class QuietProjection {
+class QuietProjection {
   private readonly byPartition = new Map<PartitionName, Projected>();
 
   constructor(

@@ -199,11 +199,10 @@ describe('DrawnArrivals', () => {
         let nowUs = 0;
         for (const [op, n] of ops) {
           if (op === 'take') {
-            // Keys of taken arrivals come out drawn when they were planned, else are drawn now.
+            // Keys of taken arrivals come out as drawn when they were planned, else drawn now.
             nowUs += n * 50;
-            const drawnKeys: number[] = [];
-            const taken = drawn.takeDue(nowUs, 1000, drawnKeys);
-            for (let i = 0; i < taken; i++) seen.push([-1, i < drawnKeys.length ? (drawnKeys[i] as number) : keys.next()]);
+            const taken = drawn.takeDue(nowUs, 1000);
+            for (let i = 0; i < taken; i++) seen.push([-1, drawn.nextBacklogKey()]);
           } else if (op === 'plan') {
             for (let i = 0; i < n % 5; i++) drawn.defer(nowUs + i);
           } else if (op === 'undefer') {
