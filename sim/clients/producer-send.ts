@@ -195,7 +195,6 @@ export class ApplicationThread {
     this.afterEvent(true);
   }
 
-
   /** Applies every deferred send completed before `beforeUs` (for readers of the history between events). */
   applyDeferred(beforeUs: number): void {
     const arrivals = this.arrivals;
@@ -203,10 +202,11 @@ export class ApplicationThread {
     const limitUs = Math.min(beforeUs, this.diedAtUs);
     while (arrivals.deferred > 0 && arrivals.doneAt(0) < limitUs) {
       const doneUs = arrivals.doneAt(0);
-      const send: PendingSend = { invokeUs: Math.ceil(arrivals.exactAt(0)), keyIndex: arrivals.keyAt(0) };
+      const invokeUs = Math.ceil(arrivals.exactAt(0));
+      const keyIndex = arrivals.keyAt(0);
       arrivals.shift();
       this.parts.metrics.onSent(1);
-      this.sendQuietly(send, doneUs);
+      this.sendQuietly(invokeUs, keyIndex, doneUs);
     }
   }
 
@@ -293,11 +293,11 @@ export class ApplicationThread {
   };
 
   /** A deferred send, applied at its completion time `atUs`: it must still be quiet. */
-  private sendQuietly(send: PendingSend, atUs: number): void {
+  private sendQuietly(invokeUs: number, keyIndex: number, atUs: number): void {
     const { accumulator, load, metadata } = this.parts;
-    const partition = this.quietPartition(send.keyIndex, metadata.topic(load.topic) as TopicMetadata);
-    const record: AppendRecord = { keyBytes: KeyChooser.keyBytes(send.keyIndex), valueBytes: load.messageBytes, keyIndex: send.keyIndex, invokeUs: send.invokeUs };
-    const result = accumulator.append(this.ref(partition), record, atUs, send.keyIndex < 0 && load.partition === null);
+    const partition = this.quietPartition(keyIndex, metadata.topic(load.topic) as TopicMetadata);
+    const record: AppendRecord = { keyBytes: KeyChooser.keyBytes(keyIndex), valueBytes: load.messageBytes, keyIndex, invokeUs };
+    const result = accumulator.append(this.ref(partition), record, atUs, keyIndex < 0 && load.partition === null);
     assert(result.kind === 'appended' && !result.newBatchCreated && !result.batchIsFull, () => `producer ${this.parts.history.producer}: a deferred send at ${atUs}us was not quiet`);
   }
 

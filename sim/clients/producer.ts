@@ -103,6 +103,13 @@ class Incarnation {
     this.scheduleSample(options.metricsIntervalUs ?? US_PER_SECOND);
   }
 
+  /** Runs an input of the process (a message, a disconnect) between the deferred sends' hooks, as HookedContext does for timers. */
+  hooked(input: () => void): void {
+    this.app.beforeEvent();
+    input();
+    this.app.afterEvent();
+  }
+
   abandon(nowUs: number, error: string): void {
     this.dead = true;
     this.app.abandon(nowUs, error);
@@ -173,17 +180,13 @@ export class Producer implements Actor {
   onMessage(from: NodeId, message: unknown): void {
     const current = this.current;
     if (current === null || current.dead || typeof message !== 'object' || message === null) return;
-    current.app.beforeEvent();
-    current.sender.handleResponse(from, message);
-    current.app.afterEvent();
+    current.hooked(() => current.sender.handleResponse(from, message));
   }
 
   onDisconnect(peer: NodeId, _reason: DisconnectReason): void {
     const current = this.current;
     if (current === null || current.dead) return;
-    current.app.beforeEvent();
-    current.network.handleDisconnect(peer);
-    current.app.afterEvent();
+    current.hooked(() => current.network.handleDisconnect(peer));
   }
 
   onPause(): void {

@@ -73,18 +73,18 @@ export class EventQueue {
 
   /** Schedules `handler(arg)` at `time`; returns its id for `cancel`. */
   push(time: number, handler: Handler, arg: unknown): number {
-    if (this.size === this.heapTime.length) this.grow();
-    const seq = this.nextSeq++;
-    this.siftUp(this.size++, time, seq, handler, arg);
-    return seq;
+    return this.insert(time, this.nextSeq++, handler, arg);
   }
 
   /** Schedules `handler(arg)` at `time`, after the time's ordinary events and late events of lower rank. */
   pushLate(time: number, rank: number, handler: Handler, arg: unknown): number {
     if (!(Number.isInteger(rank) && rank >= 0 && rank < MAX_LATE_RANK)) throw new RangeError(`late event rank ${rank} outside 0..${MAX_LATE_RANK - 1}`);
     if (this.lateCount >= LATE_COUNT_LIMIT) throw new RangeError(`more than ${LATE_COUNT_LIMIT} late events in one run`);
+    return this.insert(time, LATE_SEQ_OFFSET + rank * LATE_COUNT_LIMIT + this.lateCount++, handler, arg);
+  }
+
+  private insert(time: number, seq: number, handler: Handler, arg: unknown): number {
     if (this.size === this.heapTime.length) this.grow();
-    const seq = LATE_SEQ_OFFSET + rank * LATE_COUNT_LIMIT + this.lateCount++;
     this.siftUp(this.size++, time, seq, handler, arg);
     return seq;
   }

@@ -48,12 +48,7 @@ export class Scheduler {
 
   /** Runs `fn(arg)` after `delayUs` microseconds (a non-negative integer). */
   schedule<A>(delayUs: number, fn: (arg: A) => void, arg?: A): TimerId {
-    if (!(delayUs >= 0) || !Number.isInteger(delayUs)) {
-      throw new SimAssertionError(`negative, fractional or non-finite delay ${delayUs}us`).withContext(
-        this.seed,
-        this.nowUs,
-      );
-    }
+    this.checkDelay(delayUs);
     return this.queue.push(this.nowUs + delayUs, fn as Handler, arg);
   }
 
@@ -62,10 +57,14 @@ export class Scheduler {
    * events of one microsecond run by `rank`, then in scheduling order (event-queue.ts).
    */
   scheduleLate<A>(delayUs: number, rank: number, fn: (arg: A) => void, arg?: A): TimerId {
+    this.checkDelay(delayUs);
+    return this.queue.pushLate(this.nowUs + delayUs, rank, fn as Handler, arg);
+  }
+
+  private checkDelay(delayUs: number): void {
     if (!(delayUs >= 0) || !Number.isInteger(delayUs)) {
       throw new SimAssertionError(`negative, fractional or non-finite delay ${delayUs}us`).withContext(this.seed, this.nowUs);
     }
-    return this.queue.pushLate(this.nowUs + delayUs, rank, fn as Handler, arg);
   }
 
   /** Runs `fn(arg)` at absolute time `timeUs`, which must not be in the past. */
