@@ -48,6 +48,8 @@ export interface CheckedBatch {
 export interface CheckedLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
+  /** Counts truncations that removed batches (PartitionLog's); absent, every check looks again. */
+  readonly truncationCount?: number;
   batchContaining(offset: number): CheckedBatch | undefined;
 }
 
@@ -75,6 +77,11 @@ interface PairProgress {
   checkedUpTo: number;
   leaderBatch: CheckedBatch | undefined;
   memberBatch: CheckedBatch | undefined;
+  /** The logs and their truncation counts when the batches above were last found in place. */
+  leaderLog: CheckedLog | undefined;
+  memberLog: CheckedLog | undefined;
+  leaderTruncations: number | undefined;
+  memberTruncations: number | undefined;
 }
 
 interface ReplicaMemory {
@@ -116,6 +123,11 @@ function describe(batch: CheckedBatch): string {
   return `[${batch.baseOffset}..${batch.lastOffset}] epoch ${batch.leaderEpoch} ${what}`;
 }
 
+/** Where a StrongIsr difference lies, for its description. */
+function belowHighWatermark(leader: ReplicaSnapshot): string {
+  return `below leader ${leader.brokerId}'s high watermark ${leader.highWatermark} (epoch ${leader.leaderEpoch})`;
+}
+
 export class InvariantMonitor {
   private readonly partitions = new Map<PartitionName, PartitionMemory>();
   private controllerEpoch = -1;
@@ -133,20 +145,27 @@ export class InvariantMonitor {
   observePartition(snapshot: PartitionSnapshot): Violation[] {
     const memory = this.memoryOf(snapshot.partition);
     const events: Violation[] = [];
-    const conditions = new Map<string, Violation>();
+    let conditions: Map<string, Violation> | null = null;
     const report = (invariant: InvariantName, detail: string): void => {
       events.push({ invariant, partition: snapshot.partition, detail });
     };
     const condition = (key: string, invariant: InvariantName, detail: string): void => {
+      conditions ??= new Map();
       conditions.set(key, { invariant, partition: snapshot.partition, detail });
     };
     this.checkZk(snapshot, memory, report, condition);
     for (const replica of snapshot.replicas) this.checkReplica(replica, memory, report);
     this.checkStrongIsr(snapshot, memory, condition);
-    for (const [key, violation] of conditions) {
+    const found = conditions as Map<string, Violation> | null;
+    if (found === null) {
+      // The usual case: nothing wrong now, and no need for a new (empty) set.
+      if (memory.active.size > 0) memory.active = new Set();
+      return events;
+    }
+    for (const [key, violation] of found) {
       if (!memory.active.has(key)) events.push(violation);
     }
-    memory.active = new Set(conditions.keys());
+    memory.active = new Set(found.keys());
     return events;
   }
 
@@ -251,7 +270,7 @@ export class InvariantMonitor {
     const start = Math.max(leader.log.logStartOffset, member.log.logStartOffset);
     let progress = memory.pairs.get(key);
     if (progress === undefined || !this.stillInPlace(progress, leader.log, member.log)) {
-      progress = { checkedUpTo: start, leaderBatch: undefined, memberBatch: undefined };
+      progress = { checkedUpTo: start, leaderBatch: undefined, memberBatch: undefined, leaderLog: undefined, memberLog: undefined, leaderTruncations: undefined, memberTruncations: undefined };
       memory.pairs.set(key, progress);
     }
     let offset = Math.max(progress.checkedUpTo, start);
@@ -259,15 +278,13 @@ export class InvariantMonitor {
       const ours = leader.log.batchContaining(offset);
       if (ours === undefined) return undefined;
       const theirs = member.log.batchContaining(offset);
-      const where = `below leader ${leader.brokerId}'s high watermark ${leader.highWatermark} ` +
-        `(epoch ${leader.leaderEpoch})`;
       if (theirs === undefined) {
-        return `ISR member ${member.brokerId} lacks offset ${offset} ${where}: ` +
+        return `ISR member ${member.brokerId} lacks offset ${offset} ${belowHighWatermark(leader)}: ` +
           `its log ends at ${member.log.logEndOffset}`;
       }
       if (!sameBatch(ours, theirs)) {
         return `ISR member ${member.brokerId} has ${describe(theirs)} where leader ${leader.brokerId} has ` +
-          `${describe(ours)}, ${where}`;
+          `${describe(ours)}, ${belowHighWatermark(leader)}`;
       }
       offset = ours.lastOffset + 1;
       progress.checkedUpTo = offset;
@@ -279,8 +296,18 @@ export class InvariantMonitor {
 
   private stillInPlace(progress: PairProgress, leaderLog: CheckedLog, memberLog: CheckedLog): boolean {
     if (progress.leaderBatch === undefined) return true;
+    // Neither log truncated since the batches were last found: they are still there (or gone to
+    // retention, below the log start, which the comparison skips anyway).
+    if (progress.leaderLog === leaderLog && progress.memberLog === memberLog && leaderLog.truncationCount !== undefined &&
+      progress.leaderTruncations === leaderLog.truncationCount && progress.memberTruncations === memberLog.truncationCount) {
+      return true;
+    }
     const last = progress.checkedUpTo - 1;
-    return leaderLog.batchContaining(last) === progress.leaderBatch &&
-      memberLog.batchContaining(last) === progress.memberBatch;
+    if (leaderLog.batchContaining(last) !== progress.leaderBatch || memberLog.batchContaining(last) !== progress.memberBatch) return false;
+    progress.leaderLog = leaderLog;
+    progress.memberLog = memberLog;
+    progress.leaderTruncations = leaderLog.truncationCount;
+    progress.memberTruncations = memberLog.truncationCount;
+    return true;
   }
 }

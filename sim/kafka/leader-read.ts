@@ -45,6 +45,9 @@ export interface LeaderReadView {
   readonly replicationProtocol: ReplicationProtocol;
 }
 
+/** The batches of an answer with none (most fetches of an idle partition): shared and frozen. */
+const NO_BATCHES: WireBatch[] = Object.freeze([]) as unknown as WireBatch[];
+
 export function toWireBatch(batch: LogBatch<BatchPayload>): WireBatch {
   return {
     baseOffset: batch.baseOffset,
@@ -113,7 +116,7 @@ function read(
   const log = view.log;
   if (request.fetchOffset < log.logStartOffset || request.fetchOffset > log.logEndOffset) return outOfRange(view);
   const result = log.read(request.fetchOffset, request.maxBytes, maxOffsetExclusive);
-  return okResponse(view, result.batches.map(toWireBatch));
+  return okResponse(view, result.batches.length === 0 ? NO_BATCHES : result.batches.map(toWireBatch));
 }
 
 function okResponse(view: LeaderReadView, batches: WireBatch[]): ReplicaFetchPartitionResponse {

@@ -96,6 +96,9 @@ export interface ReadResult<P> {
   readonly sizeBytes: number;
 }
 
+/** The answer to a read that starts at the end: one shared, frozen value instead of a new one per fetch. */
+const NOTHING_READ: ReadResult<never> = Object.freeze({ batches: Object.freeze([]), sizeBytes: 0 });
+
 export interface TruncationResult<P> {
   /** Removed batches in offset order: the writes this replica lost. */
   readonly removedBatches: readonly LogBatch<P>[];
@@ -194,6 +197,7 @@ export class PartitionLog<P> {
   private totalBytes = 0;
   private totalRecords = 0;
   private bytePosition = 0;
+  private truncations = 0;
 
   constructor(options: PartitionLogOptions = {}) {
     this.logConfig = checkConfig({ ...DEFAULT_LOG_CONFIG, ...options.config });
@@ -238,6 +242,15 @@ export class PartitionLog<P> {
   /** Where the next batch's bytes will start; only ever grows. */
   get nextBytePosition(): number {
     return this.bytePosition;
+  }
+
+  /**
+   * How many truncations have removed batches from this log. While it stays the same, every batch
+   * in the log stays in place (appends only add above the LEO; retention only removes below the log
+   * start offset), which lets the live invariants skip re-checking what they already compared.
+   */
+  get truncationCount(): number {
+    return this.truncations;
   }
 
   get firstBatch(): LogBatch<P> | undefined {
@@ -305,9 +318,9 @@ export class PartitionLog<P> {
       fromOffset >= this.startOffset && fromOffset <= this.leo,
       () => `PartitionLog.read: offset ${fromOffset} outside [${this.startOffset}, ${this.leo}]`,
     );
+    if (fromOffset >= this.leo || fromOffset >= maxOffsetExclusive) return NOTHING_READ;
     const batches: LogBatch<P>[] = [];
     let sizeBytes = 0;
-    if (fromOffset >= this.leo || fromOffset >= maxOffsetExclusive) return { batches, sizeBytes };
     const segment = this.segments[this.segmentIndexFor(fromOffset)]!;
     const endSlot = segment.firstSlot + segment.batchCount;
     for (let slot = this.slotContaining(segment, fromOffset); slot < endSlot; slot++) {
@@ -337,6 +350,7 @@ export class PartitionLog<P> {
     const cutIndex = this.firstIndexWhere((batch) => batch.lastOffset >= targetOffset);
     const removedBatches = this.stored.slice(cutIndex);
     this.stored.length = cutIndex;
+    this.truncations++;
     const newLogEndOffset = removedBatches[0]!.baseOffset;
     while (this.segments.length > 1 && this.segments[this.segments.length - 1]!.baseOffset > newLogEndOffset) {
       this.segments.pop();
@@ -370,6 +384,7 @@ export class PartitionLog<P> {
     this.stored = [];
     this.head = 0;
     this.slotBase = endSlot;
+    this.truncations++;
     this.segments = [newSegment(offset, endSlot)];
     this.totalBytes = 0;
     this.totalRecords = 0;

@@ -134,7 +134,7 @@ export class ProducePurgatory {
   /** checkAndComplete for one partition: answers every request its replica's state now settles. */
   checkAndComplete(name: PartitionName, partition: Partition | undefined): void {
     const waiting = this.byPartition.get(name);
-    if (waiting === undefined) return;
+    if (waiting === undefined || waiting.size === 0) return;
     for (const [id, entry] of [...waiting]) {
       const response = checkCompletion(entry.delayed, partition);
       if (response === undefined) continue;
@@ -169,6 +169,6 @@ export class ProducePurgatory {
     this.partitionOf.delete(id);
     this.deadlines.delete(id);
     this.count--;
-    if (waiting.size === 0) this.byPartition.delete(name);
+    // An emptied map stays (one per partition this broker leads): the next wait would build it again.
   }
 }

@@ -37,6 +37,8 @@ export class ClusterObserver {
   private lastControllerEpoch = -1;
   /** Assigned replica ids by partition, ascending (the brokers map's order), once its topic exists. */
   private readonly replicasByPartition = new Map<string, readonly number[]>();
+  /** Each partition's state znode path, built once (zkState runs after every replication event). */
+  private readonly statePaths = new Map<string, string>();
   /** The last decoded state znode by path (see zkState). */
   private readonly decodedStates = new Map<string, { readonly data: string; readonly state: PartitionState }>();
 
@@ -76,7 +78,11 @@ export class ClusterObserver {
 
   /** The partition's state znode in the most advanced ZooKeeper server's tree. */
   zkState(name: string): PartitionState | null {
-    const path = partitionStatePath(name);
+    let path = this.statePaths.get(name);
+    if (path === undefined) {
+      path = partitionStatePath(name);
+      this.statePaths.set(name, path);
+    }
     let bestData: string | null = null;
     let bestVersion = -1;
     for (const server of this.sim.zookeeper.servers) {

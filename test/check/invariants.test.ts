@@ -91,6 +91,22 @@ describe('StrongIsr', () => {
     appendTo(member, 'z');
     expect(names(monitor.observePartition(snapshot([leader(), replica(2, member)])))).toEqual(['StrongIsr']);
   });
+
+  it('notices a replacement after quiet checks that no longer look batches up', () => {
+    const monitor = new InvariantMonitor();
+    const member = logOf(['a', 'b']);
+    const leaderLog = logOf(['a', 'b']);
+    const observe = () => monitor.observePartition(snapshot([replica(1, leaderLog, { role: 'leader', highWatermark: 2 }), replica(2, member)]));
+    for (let check = 0; check < 3; check++) expect(observe()).toEqual([]);
+    member.truncateTo(0);
+    expect(member.truncationCount).toBe(1);
+    appendTo(member, 'a');
+    appendTo(member, 'q');
+    expect(names(observe())).toEqual(['StrongIsr']);
+    // A truncation at the log end removes nothing and is not counted.
+    leaderLog.truncateTo(leaderLog.logEndOffset);
+    expect(leaderLog.truncationCount).toBe(0);
+  });
 });
 
 describe('LeaderInIsr, HwMonotonic, OneLeaderPerEpoch, EpochsGrow', () => {
