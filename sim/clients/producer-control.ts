@@ -64,7 +64,7 @@ export class ControlRequests {
     metadata.updateInFlight = true;
     const correlationId = network.correlationId();
     const request = network.register(node, true, {
-      onResponse: (_id, response) => {
+      onResponse: (response) => {
         metadata.update(response as MetadataResponse, ctx.now);
         this.parts.onMetadataUpdate();
         this.parts.wakeup();
@@ -75,7 +75,7 @@ export class ControlRequests {
       },
     });
     const message = { type: 'metadata', correlationId, topics: metadata.topicNames };
-    network.transmit(request, [{ correlationId, message, sizeBytes: REQUEST_HEADER_BYTES }]);
+    network.transmit(request, { correlationId, message, sizeBytes: REQUEST_HEADER_BYTES });
     return Infinity;
   }
 
@@ -89,10 +89,10 @@ export class ControlRequests {
     const { network } = this.parts;
     const correlationId = network.correlationId();
     const request = network.register(node, true, {
-      onResponse: (_id, response) => this.onInitProducerId(txn, response as InitProducerIdResponse),
+      onResponse: (response) => this.onInitProducerId(txn, response as InitProducerIdResponse),
       onFailure: () => this.retryInitProducerId(),
     });
-    network.transmit(request, [{ correlationId, message: { type: 'init-producer-id', correlationId }, sizeBytes: REQUEST_HEADER_BYTES }]);
+    network.transmit(request, { correlationId, message: { type: 'init-producer-id', correlationId }, sizeBytes: REQUEST_HEADER_BYTES });
     return Infinity;
   }
 

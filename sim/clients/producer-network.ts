@@ -46,7 +46,7 @@ export interface RequestFailure {
 }
 
 export interface RequestHandlers {
-  onResponse(correlationId: number, response: unknown): void;
+  onResponse(response: unknown): void;
   onFailure(failure: RequestFailure): void;
 }
 
@@ -60,7 +60,8 @@ export class InFlightRequest {
   transmitted = false;
   done = false;
   timer: TimerId | null = null;
-  readonly outstanding = new Set<number>();
+  /** The correlation id its answer will carry, once it is written and expects one; else −1. */
+  awaiting = -1;
 
   constructor(
     readonly node: NodeId,
@@ -156,21 +157,17 @@ export class ProducerNetwork {
     return request;
   }
 
-  /** Writes a registered request's messages; false when it failed in the meantime. */
-  transmit(request: InFlightRequest, messages: readonly OutgoingMessage[]): boolean {
+  /** Writes a registered request; false when it failed in the meantime. */
+  transmit(request: InFlightRequest, outgoing: OutgoingMessage): boolean {
     if (request.done) return false;
     request.transmitted = true;
-    for (const outgoing of messages) {
-      this.ctx.send(request.node, outgoing.message, outgoing.sizeBytes);
-      if (request.expectResponse) {
-        request.outstanding.add(outgoing.correlationId);
-        this.byCorrelation.set(outgoing.correlationId, request);
-      }
-    }
-    if (!request.expectResponse || request.outstanding.size === 0) {
+    this.ctx.send(request.node, outgoing.message, outgoing.sizeBytes);
+    if (!request.expectResponse) {
       this.finish(request);
       return true;
     }
+    request.awaiting = outgoing.correlationId;
+    this.byCorrelation.set(outgoing.correlationId, request);
     request.timer = this.ctx.setTimer(this.settings.requestTimeoutUs, (timedOut: InFlightRequest) => this.onTimeout(timedOut), request);
     return true;
   }
@@ -189,18 +186,16 @@ export class ProducerNetwork {
       },
     });
     const message = { type: 'metadata', correlationId, topics: [] };
-    this.transmit(request, [{ correlationId, message, sizeBytes: REQUEST_HEADER_BYTES }]);
+    this.transmit(request, { correlationId, message, sizeBytes: REQUEST_HEADER_BYTES });
   }
 
   /** Routes a response by correlation id; false when nothing waits for it (a stale answer). */
   handleResponse(from: NodeId, correlationId: number, response: unknown): boolean {
     const request = this.byCorrelation.get(correlationId);
     if (request === undefined || request.node !== from) return false;
-    this.byCorrelation.delete(correlationId);
-    request.outstanding.delete(correlationId);
     this.states.connected(from);
-    if (request.outstanding.size === 0) this.finish(request);
-    request.handlers.onResponse(correlationId, response);
+    this.finish(request);
+    request.handlers.onResponse(response);
     return true;
   }
 
@@ -231,7 +226,7 @@ export class ProducerNetwork {
     if (request.done) return;
     request.done = true;
     if (request.timer !== null) this.ctx.cancelTimer(request.timer);
-    for (const id of request.outstanding) this.byCorrelation.delete(id);
+    if (request.awaiting >= 0) this.byCorrelation.delete(request.awaiting);
     const inFlight = this.connection(request.node).inFlight;
     const at = inFlight.indexOf(request);
     if (at >= 0) inFlight.splice(at, 1);

@@ -18,17 +18,16 @@
 // NOT_ENOUGH_REPLICAS_AFTER_APPEND or REQUEST_TIMED_OUT from the broker (appended, fate unknown),
 // or when the batch expires while a request carrying it is in flight.
 //
-// One Java ProduceRequest carries a batch for every partition drained for a broker; our wire
-// protocol has one partition per ProduceRequest, so the group is sent as one message per batch
-// but counts as one request in flight and times out as one, as Kafka's does. A group's batches
-// complete as their answers arrive, not all at once.
+// One ProduceRequest carries a batch for every partition drained for a broker; its one
+// ProduceResponse answers them all (Sender.handleProduceResponse), so a request's batches complete
+// together, when the broker has settled its slowest partition.
 //
 // Simplified: while InitProducerId is in flight Kafka skips sendProducerData altogether; here
 // expiry keeps running, so delivery.timeout.ms bounds every send even then.
 
 import { Level } from '../core/trace.ts';
 import type { ActorContext, NodeId } from '../hw/actor.ts';
-import { ErrorCode, PARTITION_ENTRY_BYTES, REQUEST_HEADER_BYTES, type ProduceRequest, type ProduceResponse } from '../kafka/protocol.ts';
+import { ErrorCode, PARTITION_ENTRY_BYTES, REQUEST_HEADER_BYTES, type PartitionProduceResponse, type ProduceRequest, type ProduceResponse } from '../kafka/protocol.ts';
 import type { RecordAccumulator } from './accumulator.ts';
 import { Outcome, type ProducerHistory } from './history.ts';
 import { InFlightBatches, type ProducerBatch } from './producer-batch.ts';
@@ -70,7 +69,7 @@ export interface SenderParts {
 
 interface PendingProduce {
   readonly request: InFlightRequest;
-  readonly messages: OutgoingMessage[];
+  readonly message: OutgoingMessage;
   readonly batches: ProducerBatch[];
 }
 
@@ -195,19 +194,12 @@ export class Sender {
 
   private buildProduce(node: NodeId, batches: ProducerBatch[]): PendingProduce {
     const { network, producer } = this.parts;
-    const byCorrelation = new Map<number, ProducerBatch>();
-    const expectResponse = this.settings.acks !== 0;
-    const messages = batches.map((batch, part): OutgoingMessage => {
-      const correlationId = network.correlationId();
-      byCorrelation.set(correlationId, batch);
-      const message: ProduceRequest = {
-        type: 'produce',
-        correlationId,
-        acks: this.settings.acks,
-        timeoutMs: this.settings.requestTimeoutMs,
+    const correlationId = network.correlationId();
+    let sizeBytes = REQUEST_HEADER_BYTES;
+    const partitions = batches.map((batch) => {
+      sizeBytes += PARTITION_ENTRY_BYTES + batch.sizeBytes;
+      return {
         partition: batch.partition,
-        part,
-        parts: batches.length,
         batch: {
           baseOffset: -1,
           recordCount: batch.recordCount,
@@ -217,25 +209,22 @@ export class Sender {
           baseSequence: batch.baseSequence,
           sizeBytes: batch.sizeBytes,
           createTimeUs: batch.createdUs,
-          payload: { kind: 'records', producer, firstRecord: batch.firstRecord, count: batch.recordCount },
+          payload: { kind: 'records' as const, producer, firstRecord: batch.firstRecord, count: batch.recordCount },
         },
       };
-      return { correlationId, message, sizeBytes: REQUEST_HEADER_BYTES + PARTITION_ENTRY_BYTES + batch.sizeBytes };
     });
-    const request = network.register(node, expectResponse, {
-      onResponse: (correlationId, response) => {
-        const batch = byCorrelation.get(correlationId);
-        if (batch !== undefined) this.handleProduceResponse(batch, response as ProduceResponse);
+    const message: ProduceRequest = { type: 'produce', correlationId, acks: this.settings.acks, timeoutMs: this.settings.requestTimeoutMs, partitions };
+    const request = network.register(node, this.settings.acks !== 0, {
+      onResponse: (response) => {
+        this.handleProduceResponse(batches, response as ProduceResponse);
         this.wakeup();
       },
       onFailure: (failure) => {
-        for (const [correlationId, batch] of byCorrelation) {
-          if (request.outstanding.has(correlationId) || !failure.transmitted) this.handleRequestFailure(batch, failure);
-        }
+        for (const batch of batches) this.handleRequestFailure(batch, failure);
         this.wakeup();
       },
     });
-    return { request, messages, batches };
+    return { request, message: { correlationId, message, sizeBytes }, batches };
   }
 
   /** The Sender thread spends its CPU building the requests, then writes them. */
@@ -260,7 +249,7 @@ export class Sender {
   private transmit(pending: PendingProduce[]): void {
     const { history, network } = this.parts;
     for (const produce of pending) {
-      if (!network.transmit(produce.request, produce.messages)) continue;
+      if (!network.transmit(produce.request, produce.message)) continue;
       for (const batch of produce.batches) {
         if (!batch.done) history.markSent(batch.rangeId, this.ctx.now, batch.sizeBytes);
       }
@@ -271,7 +260,15 @@ export class Sender {
     }
   }
 
-  private handleProduceResponse(batch: ProducerBatch, response: ProduceResponse): void {
+  /** Sender.handleProduceResponse: each batch of the request by its partition's answer. */
+  private handleProduceResponse(batches: readonly ProducerBatch[], response: ProduceResponse): void {
+    for (const answer of response.partitions) {
+      const batch = batches.find((candidate) => candidate.partition === answer.partition);
+      if (batch !== undefined) this.completeByAnswer(batch, answer);
+    }
+  }
+
+  private completeByAnswer(batch: ProducerBatch, response: PartitionProduceResponse): void {
     this.traceResponse(response);
     const { error } = response;
     if (batch.done) {
@@ -388,7 +385,7 @@ export class Sender {
     trace.emit('producer-request', { producer: this.parts.producer, to: produce.request.node, acks: this.settings.acks, batches }, Level.Full);
   }
 
-  private traceResponse(response: ProduceResponse): void {
+  private traceResponse(response: PartitionProduceResponse): void {
     const { trace } = this.ctx;
     if (!trace.fullDetail) {
       trace.skip();

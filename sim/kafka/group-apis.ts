@@ -38,7 +38,7 @@ import {
   type ListOffsetsResponse,
   type OffsetCommitRecord,
   type PartitionName,
-  type ProduceRequest,
+  type PartitionProduce,
   type StoredGroupMetadata,
 } from './protocol.ts';
 import type { PartitionRole } from './replica-manager.ts';
@@ -146,9 +146,7 @@ export class GroupApis implements BrokerPlugin {
 
   /** GroupMetadataManager.appendForGroup: an acks=-1 append through the replica path. */
   private append(index: number, payload: OffsetCommitRecord | StoredGroupMetadata, sizeBytes: number, timeoutMs: number, done: (error: ErrorCode) => void): void {
-    const request: ProduceRequest = {
-      type: 'produce',
-      correlationId: 0,
+    const request: PartitionProduce = {
       acks: -1,
       timeoutMs,
       partition: partitionName(OFFSETS_TOPIC, index),

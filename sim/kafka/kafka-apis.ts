@@ -10,11 +10,10 @@
 // Produce requests keep their connection's order, as SocketServer does by muting a channel from
 // the moment a request is read until its response is sent: a client's next ProduceRequest is
 // not handled before the previous one is answered — for acks=all, until it is replicated
-// (DelayedProduce). One Java request arrives here as one message per partition (`part` of
-// `parts`, protocol.ts); they are handled together on one handler thread, for one per-request
-// cost, and the connection frees up when all of them are answered. A request whose parts stop
-// arriving (the connection broke mid-request) is dropped, as a torn TCP stream would never
-// deliver it; a disconnect forgets the connection's queue.
+// (DelayedProduce). A request's partitions are appended together on one handler thread, for one
+// per-request cost; its one response goes out when the last partition is settled (each waits in
+// the produce purgatory on its own; the response gathers them in the request's order), and then
+// the connection frees up. A disconnect forgets the connection's queue.
 //
 // Simplified: one request-handler pool for every listener (no separate control-plane listener),
 // no request queue bound other than the pool's (queued.max.requests is not enforced), only
@@ -32,8 +31,8 @@ import {
   REQUEST_HEADER_BYTES,
   type ControllerResponse,
   type KafkaRequest,
+  type PartitionProduceResponse,
   type ProduceRequest,
-  type ProduceResponse,
 } from './protocol.ts';
 import type { ReplicaManager } from './replica-manager.ts';
 import type { ReplicaRequests, Send } from './replica-requests.ts';
@@ -43,14 +42,14 @@ import { runTask } from './task.ts';
 export const REQUEST_HANDLER_POOL = 'request-handler';
 /** Producer ids one incarnation may hand out (each id is brokerId · 10^9 + incarnation · 10^5 + n). */
 export const MAX_PRODUCER_IDS_PER_INCARNATION = 100_000;
-/** Produce messages one client connection may have waiting (max.in.flight × partitions, with room). */
-export const MAX_WAITING_PRODUCE_PARTS = 100_000;
+/** Produce requests one client connection may have waiting (max.in.flight.requests.per.connection, with room). */
+export const MAX_WAITING_PRODUCE_REQUESTS = 10_000;
 
 /** A client connection's produce requests: those received and not yet handled, and the one in hand. */
 class ProduceChannel {
   readonly waiting: ProduceRequest[] = [];
-  /** Parts of the request being handled that are not answered yet; 0 when the channel is free. */
-  unanswered = 0;
+  /** Set while a request is handled and not yet answered: the channel is muted. */
+  busy = false;
 }
 
 export interface KafkaApisParts {
@@ -122,32 +121,20 @@ export class KafkaApis {
   private receiveProduce(from: NodeId, request: ProduceRequest): void {
     let channel = this.produceChannels.get(from);
     if (channel === undefined) this.produceChannels.set(from, (channel = new ProduceChannel()));
-    const { waiting } = channel;
-    const part = request.part ?? 0;
-    const last = waiting[waiting.length - 1];
-    const lastIncomplete = last !== undefined && (last.part ?? 0) + 1 < (last.parts ?? 1);
-    if (part === 0) {
-      // An earlier request that never completed was torn off by a broken connection.
-      if (lastIncomplete) waiting.splice(waiting.length - (last.part ?? 0) - 1);
-    } else if (!lastIncomplete || last.part !== part - 1 || last.parts !== request.parts) {
-      return;
-    }
-    assert(waiting.length < MAX_WAITING_PRODUCE_PARTS, () => `broker ${this.parts.brokerId}: more than ${MAX_WAITING_PRODUCE_PARTS} produce messages waiting from ${from}`);
-    waiting.push(request);
+    assert(channel.waiting.length < MAX_WAITING_PRODUCE_REQUESTS, () => `broker ${this.parts.brokerId}: more than ${MAX_WAITING_PRODUCE_REQUESTS} produce requests waiting from ${from}`);
+    channel.waiting.push(request);
     this.handleNextProduce(from, channel);
   }
 
-  /** Takes the connection's next complete request, if the connection is free, onto a handler thread. */
+  /** Takes the connection's next request, if the connection is free, onto a handler thread. */
   private handleNextProduce(from: NodeId, channel: ProduceChannel): void {
-    const head = channel.waiting[0];
-    if (channel.unanswered > 0 || head === undefined) return;
-    const parts = head.parts ?? 1;
-    if (channel.waiting.length < parts) return;
-    const request = channel.waiting.splice(0, parts);
-    channel.unanswered = parts;
+    if (channel.busy) return;
+    const request = channel.waiting.shift();
+    if (request === undefined) return;
+    channel.busy = true;
     const { ctx } = this.parts;
     let recordBytes = 0;
-    for (const message of request) recordBytes += message.batch.sizeBytes;
+    for (const entry of request.partitions) recordBytes += entry.batch.sizeBytes;
     ctx.compute(REQUEST_HANDLER_POOL, ctx.hardware.requestCpuUs + (recordBytes * ctx.hardware.brokerCpuNsPerByte) / 1000, () => {
       this.produce(from, channel, request);
     });
@@ -155,24 +142,36 @@ export class KafkaApis {
 
   /**
    * KafkaApis.handleProduceRequest for the request in hand: all its partitions are appended
-   * before the waiting fetches are woken (replica-requests.ts, appendRequest).
+   * before the waiting fetches are woken (replica-requests.ts, appendRequest); the response goes
+   * once every partition has its answer.
    */
-  private produce(from: NodeId, channel: ProduceChannel, request: readonly ProduceRequest[]): void {
+  private produce(from: NodeId, channel: ProduceChannel, request: ProduceRequest): void {
     const answered = (): void => {
-      channel.unanswered--;
-      if (channel.unanswered === 0 && this.produceChannels.get(from) === channel) this.handleNextProduce(from, channel);
+      channel.busy = false;
+      if (this.produceChannels.get(from) === channel) this.handleNextProduce(from, channel);
     };
     const closeConnection = (): void => {
       this.handleDisconnect(from);
       this.parts.ctx.closeConnection(from);
     };
-    const reply = (response: ProduceResponse): void => {
-      this.send(from, response, REQUEST_HEADER_BYTES);
+    const { acks, timeoutMs, partitions } = request;
+    assert(partitions.length > 0, () => `broker ${this.parts.brokerId}: a produce request from ${from} with no partitions`);
+    const answers: PartitionProduceResponse[] = new Array(partitions.length);
+    let unanswered = partitions.length;
+    const replyFor = (index: number) => (answer: PartitionProduceResponse): void => {
+      answers[index] = answer;
+      if (--unanswered > 0) return;
+      const response = { type: 'produce-response' as const, correlationId: request.correlationId, partitions: answers };
+      this.send(from, response, REQUEST_HEADER_BYTES + PARTITION_ENTRY_BYTES * answers.length);
       answered();
     };
-    this.parts.requests.appendRequest(request.map((message) => ({ request: message, reply, closeConnection })));
+    this.parts.requests.appendRequest(partitions.map(({ partition, batch }, index) => ({
+      request: { acks, timeoutMs, partition, batch },
+      reply: replyFor(index),
+      closeConnection,
+    })));
     // acks=0: no response will come, so the connection is free once the request is handled.
-    for (const message of request) if (message.acks === 0) answered();
+    if (acks === 0) answered();
   }
 
   private handle(from: NodeId, request: KafkaRequest): void {

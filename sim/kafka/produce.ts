@@ -1,4 +1,4 @@
-// The leader's side of a ProduceRequest for one partition: ReplicaManager.appendRecords,
+// The leader's side of one partition of a ProduceRequest: ReplicaManager.appendRecords,
 // Partition.appendRecordsToLeader and the produce purgatory (DelayedProduce,
 // Partition.checkEnoughReplicasReachOffset), Kafka 2.x-3.x.
 //
@@ -32,8 +32,8 @@ import {
   ErrorCode,
   type BatchPayload,
   type PartitionName,
-  type ProduceRequest,
-  type ProduceResponse,
+  type PartitionProduce,
+  type PartitionProduceResponse,
 } from './protocol.ts';
 
 /** Produce requests one broker may hold in purgatory before the run is treated as runaway. */
@@ -41,7 +41,6 @@ export const MAX_PENDING_PRODUCES = 1_000_000;
 
 /** What an acks=all append waits for. */
 export interface DelayedProduce {
-  readonly correlationId: number;
   readonly partition: PartitionName;
   readonly baseOffset: number;
   /** The HW that completes it: the batch's last offset + 1. */
@@ -60,26 +59,19 @@ export type ProduceDecision = {
   readonly appended: LogBatch<BatchPayload> | undefined;
   readonly highWatermarkChanged: boolean;
 } & (
-  | { readonly kind: 'respond'; readonly response: ProduceResponse }
+  | { readonly kind: 'respond'; readonly response: PartitionProduceResponse }
   | { readonly kind: 'no-response'; readonly closeConnection: boolean }
   | { readonly kind: 'wait'; readonly delayed: DelayedProduce }
 );
 
-function response(request: ProduceRequest, error: ErrorCode, baseOffset: number, leaderEpoch: number): ProduceResponse {
-  return {
-    type: 'produce-response',
-    correlationId: request.correlationId,
-    partition: request.partition,
-    error,
-    baseOffset,
-    leaderEpoch,
-  };
+function response(request: PartitionProduce, error: ErrorCode, baseOffset: number, leaderEpoch: number): PartitionProduceResponse {
+  return { partition: request.partition, error, baseOffset, leaderEpoch };
 }
 
 /** ReplicaManager.appendRecords for a request's one partition; `partition` is this broker's replica. */
 export function handleProduce(
   partition: Partition | undefined,
-  request: ProduceRequest,
+  request: PartitionProduce,
   nowUs: number,
 ): ProduceDecision {
   if (partition === undefined) {
@@ -123,10 +115,8 @@ export function handleProduce(
 export function checkCompletion(
   delayed: DelayedProduce,
   partition: Partition | undefined,
-): ProduceResponse | undefined {
-  const errorOf = (error: ErrorCode): ProduceResponse => ({
-    type: 'produce-response',
-    correlationId: delayed.correlationId,
+): PartitionProduceResponse | undefined {
+  const errorOf = (error: ErrorCode): PartitionProduceResponse => ({
     partition: delayed.partition,
     error,
     baseOffset: delayed.baseOffset,
@@ -139,7 +129,7 @@ export function checkCompletion(
 }
 
 /** Steps 1 and 2 of the header: checks that come before any append. */
-function rejection(partition: Partition, request: ProduceRequest): ErrorCode | undefined {
+function rejection(partition: Partition, request: PartitionProduce): ErrorCode | undefined {
   if (partition.role !== 'leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   if (request.acks === -1 && partition.isr.length < partition.config.minInsyncReplicas) {
     return ErrorCode.NOT_ENOUGH_REPLICAS;
@@ -149,8 +139,8 @@ function rejection(partition: Partition, request: ProduceRequest): ErrorCode | u
 
 /** A request answered now: by acks=0 silence (or a closed connection), or by a response. */
 function answer(
-  request: ProduceRequest,
-  produced: ProduceResponse,
+  request: PartitionProduce,
+  produced: PartitionProduceResponse,
   appended: LogBatch<BatchPayload> | undefined,
   highWatermarkChanged: boolean,
 ): ProduceDecision {
@@ -163,7 +153,7 @@ function answer(
 /** After a successful append (or a duplicate): answer by acks, or wait for the HW. */
 function complete(
   partition: Partition,
-  request: ProduceRequest,
+  request: PartitionProduce,
   baseOffset: number,
   lastOffset: number,
   nowUs: number,
@@ -175,7 +165,6 @@ function complete(
     return answer(request, response(request, ErrorCode.NONE, baseOffset, leaderEpoch), appended, highWatermarkChanged);
   }
   const delayed: DelayedProduce = {
-    correlationId: request.correlationId,
     partition: request.partition,
     baseOffset,
     requiredOffset: lastOffset + 1,

@@ -116,31 +116,42 @@ export interface WireBatch {
 
 // ---- Produce (ProduceRequest / ProduceResponse) ----------------------------------------------
 
+/** One partition's batch in a ProduceRequest, as the partition's leader handles it. */
+export interface PartitionProduce {
+  acks: 0 | 1 | -1;
+  timeoutMs: number;
+  partition: PartitionName;
+  batch: WireBatch;
+}
+
+/**
+ * ProduceRequest: a batch for each of its partitions, all led by the broker it goes to (the Sender
+ * drains one batch per partition per node). The broker appends them all, then answers once, with
+ * one ProduceResponse, when every partition is settled (KafkaApis.handleProduceRequest, one
+ * DelayedProduce watching all of them); acks=0 gets no answer.
+ */
 export interface ProduceRequest {
   type: 'produce';
   correlationId: number;
   acks: 0 | 1 | -1;
   timeoutMs: number;
-  partition: PartitionName;
-  batch: WireBatch;
-  /**
-   * Kafka sends one ProduceRequest with a batch per partition; here each partition is its own
-   * message, and these say which of the client's request this is: `part` of `parts` (0-based),
-   * sent back to back. A broker handles one such request per client connection at a time.
-   * Absent: a request of its own.
-   */
-  part?: number;
-  parts?: number;
+  partitions: { partition: PartitionName; batch: WireBatch }[];
 }
 
-export interface ProduceResponse {
-  type: 'produce-response';
-  correlationId: number;
+/** One partition's answer. */
+export interface PartitionProduceResponse {
   partition: PartitionName;
   error: ErrorCode;
   baseOffset: number;
   /** The leader epoch the append happened in, for the explanation of what became of it. */
   leaderEpoch: number;
+}
+
+export interface ProduceResponse {
+  type: 'produce-response';
+  correlationId: number;
+  /** In the request's order. */
+  partitions: PartitionProduceResponse[];
 }
 
 // ---- Fetch (FetchRequest / FetchResponse), for followers and consumers ------------------------

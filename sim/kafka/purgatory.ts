@@ -11,10 +11,12 @@
 // Why it matters: a follower's replication latency is its fetch round trip, and a fetch that
 // returns at once on new data is what keeps acks=all latency at milliseconds (FIDELITY C, B6).
 //
-// Produce requests: kafka.server.DelayedProduce. The decision of when one completes is
-// produce.ts's `checkCompletion` (the HW passed the batch, or the replica stopped leading); here
-// each waiter keeps how to answer (a client over the network, or a broker component appending
-// to an internal topic), and its request.timeout.ms deadline answers REQUEST_TIMED_OUT.
+// Produce requests: kafka.server.DelayedProduce. The decision of when a partition's batch is
+// settled is produce.ts's `checkCompletion` (the HW passed the batch, or the replica stopped
+// leading). Kafka's one DelayedProduce watches all of a request's partitions; here each partition
+// waits on its own and keeps how to answer (toward its request's one response, which KafkaApis
+// sends once every partition has answered, or to a broker component appending to an internal
+// topic), and its request.timeout.ms deadline answers REQUEST_TIMED_OUT.
 //
 // Deadlines are reaped by one timer per purgatory (deadlines.ts), as Kafka's timing wheel does,
 // so an operation completed in time costs no timer.
@@ -24,7 +26,7 @@ import type { ActorContext, NodeId } from '../hw/actor.ts';
 import { DeadlineSet } from './deadlines.ts';
 import { checkCompletion, type DelayedProduce } from './produce.ts';
 import type { Partition } from './partition.ts';
-import { ErrorCode, type FetchRequest, type PartitionName, type ProduceResponse } from './protocol.ts';
+import { ErrorCode, type FetchRequest, type PartitionName, type PartitionProduceResponse } from './protocol.ts';
 
 /** Fetches one broker may hold waiting. */
 export const MAX_DELAYED_FETCHES = 100_000;
@@ -97,8 +99,8 @@ export class FetchPurgatory {
   }
 }
 
-/** Answers one produce request: over the network to a client, or to a broker component. */
-export type ProduceReply = (response: ProduceResponse) => void;
+/** Answers one partition of a produce request: toward a client's response, or to a broker component. */
+export type ProduceReply = (response: PartitionProduceResponse) => void;
 
 interface WaitingProduce {
   readonly delayed: DelayedProduce;
@@ -152,8 +154,6 @@ export class ProducePurgatory {
     this.remove(name, id);
     const { delayed } = entry;
     entry.reply({
-      type: 'produce-response',
-      correlationId: delayed.correlationId,
       partition: delayed.partition,
       error: ErrorCode.REQUEST_TIMED_OUT,
       baseOffset: delayed.baseOffset,

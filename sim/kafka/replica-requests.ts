@@ -35,7 +35,7 @@ import {
   type FetchRequest,
   type OffsetsForLeaderEpochRequest,
   type PartitionName,
-  type ProduceRequest,
+  type PartitionProduce,
 } from './protocol.ts';
 import type { ReplicaManager, ReplicaManagerParts } from './replica-manager.ts';
 
@@ -46,7 +46,7 @@ export const MAX_PARTITIONS_PER_PRODUCE = 100_000;
 
 /** One partition's batch of a produce request, with how to answer it. */
 export interface ProducePart {
-  readonly request: ProduceRequest;
+  readonly request: PartitionProduce;
   readonly reply: ProduceReply;
   /** For an acks=0 request that failed (KafkaApis closes the connection). */
   readonly closeConnection: () => void;
@@ -65,21 +65,12 @@ export class ReplicaRequests {
     private readonly send: Send,
   ) {}
 
-  /** A client's produce request, answered over the network. */
-  produce(from: NodeId, request: ProduceRequest): void {
-    this.appendRecords(
-      request,
-      (response) => this.send(from, response, REQUEST_HEADER_BYTES),
-      () => this.parts.ctx.closeConnection(from),
-    );
-  }
-
   /**
    * ReplicaManager.appendRecords for one partition's batch: `reply` gets the answer (never, for
    * acks=0 without error); `closeConnection` runs for an acks=0 request that failed. A broker
    * component (the group coordinator writing __consumer_offsets) calls this directly.
    */
-  appendRecords(request: ProduceRequest, reply: ProduceReply, closeConnection: () => void = () => undefined): void {
+  appendRecords(request: PartitionProduce, reply: ProduceReply, closeConnection: () => void = () => undefined): void {
     this.appendRequest([{ request, reply, closeConnection }]);
   }
 

@@ -2,7 +2,7 @@
 // a shared table of leaders, InitProducerId with fresh producer ids, and Produce by appending to
 // an in-memory log per partition — de-duplicating idempotent batches as Kafka's
 // ProducerStateManager does (the last five batches per producer, sequence and epoch checks) —
-// unless a script says otherwise: answer an error, answer late, append and stay silent, reset the
+// unless a script says otherwise (per request, for all its partitions): answer an error, answer late, append and stay silent, reset the
 // connection before or after appending.
 //
 // Like Kafka's SocketServer, it handles one request per connection at a time (the channel is
@@ -16,9 +16,11 @@ import {
   type ErrorCode as ErrorCodeType,
   type MetadataResponse,
   type PartitionName,
+  type PartitionProduceResponse,
   type ProduceRequest,
   type ProduceResponse,
   type ProducerRecords,
+  type WireBatch,
 } from '../../sim/kafka/protocol.ts';
 
 /** What the broker does with one produce request. */
@@ -164,18 +166,23 @@ export class FakeBroker implements Actor {
     };
   }
 
+  /** One request: the script's behaviour applies to all of its partitions. */
   private produce(from: NodeId, request: ProduceRequest, channel: Channel): void {
     const behaviour = this.cluster.script(request, this.cluster.produceRequests++);
-    const partition = Number(request.partition.slice(this.cluster.topic.length + 1));
-    if (this.cluster.leaders[partition] !== this.brokerId) return this.respond(from, channel, request, ErrorCode.NOT_LEADER_OR_FOLLOWER, -1, 0);
     if (behaviour.kind === 'reset-before-append') return this.reset(from);
-    if (behaviour.kind === 'error') return this.respond(from, channel, request, behaviour.error, -1, 0);
-    const { error, baseOffset } = this.append(request);
+    const answers = request.partitions.map(({ partition: name, batch }): PartitionProduceResponse => {
+      const partition = Number(name.slice(this.cluster.topic.length + 1));
+      const answer = (error: ErrorCodeType, baseOffset: number): PartitionProduceResponse =>
+        ({ partition: name, error, baseOffset, leaderEpoch: this.cluster.leaderEpochs[partition] as number });
+      if (this.cluster.leaders[partition] !== this.brokerId) return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER, -1);
+      if (behaviour.kind === 'error') return answer(behaviour.error, -1);
+      const { error, baseOffset } = this.append(name, batch);
+      return answer(behaviour.kind === 'error-after-append' && error === ErrorCode.NONE ? behaviour.error : error, baseOffset);
+    });
     if (behaviour.kind === 'reset-after-append') return this.reset(from);
     if (behaviour.kind === 'drop') return;
-    const finalError = behaviour.kind === 'error-after-append' && error === ErrorCode.NONE ? behaviour.error : error;
     const delayUs = this.cluster.responseDelayUs + (behaviour.kind === 'delay' ? behaviour.delayUs : 0);
-    this.respond(from, channel, request, finalError, baseOffset, delayUs);
+    this.respond(from, channel, request, answers, delayUs);
   }
 
   private reset(peer: NodeId): void {
@@ -184,13 +191,12 @@ export class FakeBroker implements Actor {
   }
 
   /** Log.appendAsLeader with the producer-state checks of ProducerAppendInfo. */
-  private append(request: ProduceRequest): { error: ErrorCodeType; baseOffset: number } {
-    const { batch } = request;
-    const log = this.cluster.logs.get(request.partition) ?? [];
-    this.cluster.logs.set(request.partition, log);
-    const nextOffset = this.cluster.logEndOffsets.get(request.partition) ?? 0;
+  private append(partition: PartitionName, batch: WireBatch): { error: ErrorCodeType; baseOffset: number } {
+    const log = this.cluster.logs.get(partition) ?? [];
+    this.cluster.logs.set(partition, log);
+    const nextOffset = this.cluster.logEndOffsets.get(partition) ?? 0;
     const lastSeq = batch.baseSequence + batch.recordCount - 1;
-    const key = `${request.partition}#${batch.producerId}`;
+    const key = `${partition}#${batch.producerId}`;
     const state = batch.producerId >= 0 ? this.sequences.get(key) : undefined;
     if (batch.producerId >= 0 && state !== undefined) {
       if (batch.producerEpoch < state.epoch) return { error: ErrorCode.INVALID_PRODUCER_EPOCH, baseOffset: -1 };
@@ -201,7 +207,7 @@ export class FakeBroker implements Actor {
     }
     const payload = batch.payload as ProducerRecords;
     log.push({ producer: payload.producer, firstRecord: payload.firstRecord, count: payload.count, baseOffset: nextOffset, baseSequence: batch.baseSequence });
-    this.cluster.logEndOffsets.set(request.partition, nextOffset + payload.count);
+    this.cluster.logEndOffsets.set(partition, nextOffset + payload.count);
     if (batch.producerId >= 0) {
       const next = state !== undefined && state.epoch === batch.producerEpoch ? state : { epoch: batch.producerEpoch, lastSeq: -1, batches: [] };
       next.lastSeq = lastSeq;
@@ -213,16 +219,8 @@ export class FakeBroker implements Actor {
   }
 
   /** Answers (acks=0: silently), then unmutes the channel. */
-  private respond(to: NodeId, channel: Channel, request: ProduceRequest, error: ErrorCodeType, baseOffset: number, delayUs: number): void {
-    const partition = Number(request.partition.slice(this.cluster.topic.length + 1));
-    const response: ProduceResponse = {
-      type: 'produce-response',
-      correlationId: request.correlationId,
-      partition: request.partition,
-      error,
-      baseOffset,
-      leaderEpoch: this.cluster.leaderEpochs[partition] as number,
-    };
+  private respond(to: NodeId, channel: Channel, request: ProduceRequest, answers: PartitionProduceResponse[], delayUs: number): void {
+    const response: ProduceResponse = { type: 'produce-response', correlationId: request.correlationId, partitions: answers };
     const send = (): void => {
       if (this.channels.get(to) !== channel) return;
       if (request.acks !== 0) this.ctx.send(to, response, REQUEST_HEADER_BYTES);

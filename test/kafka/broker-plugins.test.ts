@@ -3,12 +3,12 @@ import { ClusterWorld } from './cluster-builder.ts';
 import { brokerNodeId } from '../../sim/kafka/broker-config.ts';
 import type { BrokerServer } from '../../sim/kafka/broker.ts';
 import type { PartitionRole } from '../../sim/kafka/replica-manager.ts';
-import type { ProduceResponse } from '../../sim/kafka/protocol.ts';
+import type { PartitionProduceResponse } from '../../sim/kafka/protocol.ts';
 
 describe('broker plugins (the hook the group coordinator uses)', () => {
   it('get request types the core does not handle, hear of partition role changes, and can append through the replica path', () => {
     const roles: { broker: number; partition: string; role: PartitionRole; epoch: number }[] = [];
-    const appended: ProduceResponse[] = [];
+    const appended: PartitionProduceResponse[] = [];
     const plugin = (server: BrokerServer) => ({
       handleRequest(from: string, request: { type: string; correlationId: number }): boolean {
         if (request.type !== 'echo') return false;
@@ -19,7 +19,7 @@ describe('broker plugins (the hook the group coordinator uses)', () => {
         roles.push({ broker: server.settings.id, partition, role, epoch });
         if (role !== 'leader') return;
         const batch = { baseOffset: -1, recordCount: 1, leaderEpoch: -1, producerId: -1, producerEpoch: -1, baseSequence: -1, sizeBytes: 100, createTimeUs: server.ctx.now, payload: { kind: 'offset-commit' as const, group: 'g', partition, offset: 0 } };
-        server.requests.appendRecords({ type: 'produce', correlationId: 0, acks: -1, timeoutMs: 5_000, partition, batch }, (response) => appended.push(response));
+        server.requests.appendRecords({ acks: -1, timeoutMs: 5_000, partition, batch }, (response) => appended.push(response));
       },
     });
     const world = ClusterWorld.build({ brokers: 3, plugins: [plugin] });

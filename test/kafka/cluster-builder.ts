@@ -31,7 +31,7 @@ import {
 } from '../../sim/kafka/broker-config.ts';
 import { decodeState, partitionStatePath } from '../../sim/kafka/kafka-zk-ops.ts';
 import type { PartitionState } from '../../sim/kafka/election.ts';
-import type { ProduceRequest, ProduceResponse } from '../../sim/kafka/protocol.ts';
+import type { PartitionProduceResponse, ProduceRequest, ProduceResponse, WireBatch } from '../../sim/kafka/protocol.ts';
 import { AdminActor, type TopicCreation, type TopicDefinition } from '../../sim/kafka/topic-admin.ts';
 import { ZkCommitLedger } from '../../sim/zk/commit-ledger.ts';
 import { zkEnsembleConfig, zkServerAddresses, type ZkEnsembleConfig } from '../../sim/zk/config.ts';
@@ -294,35 +294,29 @@ export class ClusterWorld {
    * Sends one record batch to the partition's current leader from a probe process and waits for
    * the answer (acks=0 answers nothing: it returns null once sent).
    */
-  produce(name: string, options: { records?: number; bytes?: number; acks?: 0 | 1 | -1; producer?: string } = {}): ProduceResponse | null {
+  produce(name: string, options: { records?: number; bytes?: number; acks?: 0 | 1 | -1; producer?: string } = {}): PartitionProduceResponse | null {
     const leader = this.leaderOf(name);
     assert(leader >= 0, () => `produce to ${name}: no leader`);
     this.producer ??= this.probe('producer');
     const records = options.records ?? 1;
     const correlationId = ++this.correlation;
-    const request: ProduceRequest = {
-      type: 'produce',
-      correlationId,
-      acks: options.acks ?? -1,
-      timeoutMs: 30_000,
-      partition: name,
-      batch: {
-        baseOffset: -1,
-        recordCount: records,
-        leaderEpoch: -1,
-        producerId: -1,
-        producerEpoch: -1,
-        baseSequence: -1,
-        sizeBytes: options.bytes ?? 100 * records,
-        createTimeUs: this.nowUs,
-        payload: { kind: 'records', producer: options.producer ?? 'probe', firstRecord: correlationId, count: records },
-      },
+    const batch: WireBatch = {
+      baseOffset: -1,
+      recordCount: records,
+      leaderEpoch: -1,
+      producerId: -1,
+      producerEpoch: -1,
+      baseSequence: -1,
+      sizeBytes: options.bytes ?? 100 * records,
+      createTimeUs: this.nowUs,
+      payload: { kind: 'records', producer: options.producer ?? 'probe', firstRecord: correlationId, count: records },
     };
+    const request: ProduceRequest = { type: 'produce', correlationId, acks: options.acks ?? -1, timeoutMs: 30_000, partitions: [{ partition: name, batch }] };
     const probe = this.producer;
-    probe.send(brokerNodeId(leader), request, request.batch.sizeBytes + 64);
+    probe.send(brokerNodeId(leader), request, batch.sizeBytes + 64);
     if (request.acks === 0) return null;
     this.runUntil(() => probe.response(correlationId) !== undefined, '35s');
-    return probe.response<ProduceResponse>(correlationId)!;
+    return probe.response<ProduceResponse>(correlationId)!.partitions[0]!;
   }
 
   events(kind: string): TraceEvent[] {

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { PartitionLog } from '../../sim/kafka/log.ts';
 import { Partition } from '../../sim/kafka/partition.ts';
 import { checkCompletion, handleProduce, type ProduceDecision } from '../../sim/kafka/produce.ts';
-import { ErrorCode, type BatchPayload, type ProduceRequest } from '../../sim/kafka/protocol.ts';
+import { ErrorCode, type BatchPayload, type PartitionProduce } from '../../sim/kafka/protocol.ts';
 import { PARTITION, records } from './replication-cluster.ts';
 
 const MS = 1000;
@@ -40,12 +40,8 @@ const followerState = {
   isNew: false,
 };
 
-let correlationId = 0;
-
-function request(acks: 0 | 1 | -1, overrides: Partial<ProduceRequest['batch']> = {}): ProduceRequest {
+function request(acks: 0 | 1 | -1, overrides: Partial<PartitionProduce['batch']> = {}): PartitionProduce {
   return {
-    type: 'produce',
-    correlationId: ++correlationId,
     acks,
     timeoutMs: 30_000,
     partition: PARTITION,
@@ -149,7 +145,7 @@ describe('acknowledgement by acks', () => {
 });
 
 describe('idempotent producers', () => {
-  const idempotent = (baseSequence: number, recordCount = 1): Partial<ProduceRequest['batch']> =>
+  const idempotent = (baseSequence: number, recordCount = 1): Partial<PartitionProduce['batch']> =>
     ({ producerId: 42, producerEpoch: 0, baseSequence, recordCount });
 
   it('answers a retried batch with its original offset and appends nothing', () => {
