@@ -15,6 +15,11 @@
 // unkeyed records before 2.4) every record, keyed or not, goes to the topic's next available
 // partition in turn (all partitions when none is available).
 //
+// A record the load gives a partition of its own keeps it, bypassing the partitioner.
+// RecordPartitioner combines these rules for one producer's load, as KafkaProducer.partition does:
+// it is the one place that decides which partition a record goes to, and which records may abort
+// an append to move the sticky partition on (abortOnNewBatch, KIP-480).
+//
 // Simplified: randomness comes from an injected Rng instead of ThreadLocalRandom, and the choice of
 // the next sticky partition is drawn directly among the other available partitions; Kafka draws
 // among all available ones and redraws while it hits the old one, which yields the same uniform
@@ -23,6 +28,10 @@
 // the producer asked it twice when a record opened a new batch).
 
 import type { Rng } from '../core/rng.ts';
+import { partitionName } from '../kafka/protocol.ts';
+import { keyName, type LoadSpec } from './load.ts';
+import type { ProducerSettings } from './producer-config.ts';
+import type { PartitionRef, TopicMetadata } from './producer-metadata.ts';
 
 const MURMUR2_SEED = 0x9747b28c;
 const MURMUR2_M = 0x5bd1e995;
@@ -179,5 +188,74 @@ export class RoundRobinPartitioner {
     this.counterByTopic.set(topic, next + 1);
     if (availablePartitions.length === 0) return next % numPartitions;
     return availablePartitions[next % availablePartitions.length] as number;
+  }
+}
+
+/**
+ * Which partition each record of one producer's load goes to: the load's own partition, else the
+ * next in turn with partitioner.class=RoundRobinPartitioner, else the key's, else the sticky one.
+ * `settings` is read on every call, since a `config` fault changes partitioner.class in place.
+ * It also hands out the PartitionRef the accumulator files a record under.
+ */
+export class RecordPartitioner {
+  private readonly sticky: StickyPartitioner;
+  private readonly roundRobin = new RoundRobinPartitioner();
+  /** keyedPartition by key index at `keyPartitionsCount` partitions, −1 until computed: one murmur2 per key, not per record. */
+  private keyPartitions = new Int32Array(0);
+  private keyPartitionsCount = 0;
+  private readonly refs: PartitionRef[] = [];
+
+  constructor(
+    private readonly load: LoadSpec,
+    private readonly settings: Pick<ProducerSettings, 'roundRobin'>,
+    stickyRng: Rng,
+  ) {
+    this.sticky = new StickyPartitioner(stickyRng);
+  }
+
+  /** The partition of a record with key `keyIndex` (−1: unkeyed); takes a round-robin turn or picks a first sticky partition. */
+  partition(keyIndex: number, topic: TopicMetadata): number {
+    const { load } = this;
+    if (load.partition !== null) return load.partition;
+    if (this.settings.roundRobin) return this.roundRobin.partition(load.topic, topic.available, topic.partitionCount);
+    if (keyIndex < 0) return this.sticky.partition(load.topic, topic.available, topic.partitionCount);
+    return this.keyed(keyIndex, topic.partitionCount);
+  }
+
+  /** The partition `partition()` would return without changing any state, or −1 when it would have to choose one. */
+  quietPartition(keyIndex: number, topic: TopicMetadata): number {
+    const { load } = this;
+    if (load.partition !== null) return load.partition;
+    if (this.settings.roundRobin) return -1;
+    return keyIndex >= 0 ? this.keyed(keyIndex, topic.partitionCount) : this.sticky.current(load.topic);
+  }
+
+  /**
+   * Whether the record's append gives way rather than open a new batch (abortOnNewBatch): only a
+   * sticky record does, so that the new batch opens on the next sticky partition instead.
+   */
+  abortsOnNewBatch(keyIndex: number): boolean {
+    return this.load.partition === null && keyIndex < 0 && !this.settings.roundRobin;
+  }
+
+  /** A sticky record would open a new batch on `partition`: the sticky partition moves on, and the record goes there. */
+  onNewBatch(partition: number, topic: TopicMetadata): number {
+    return this.sticky.onNewBatch(this.load.topic, partition, topic.available, topic.partitionCount);
+  }
+
+  /** The accumulator's reference to a partition of the load's topic, built once per partition. */
+  ref(partition: number): PartitionRef {
+    const topic = this.load.topic;
+    return (this.refs[partition] ??= { name: partitionName(topic, partition), topic, partition });
+  }
+
+  private keyed(keyIndex: number, partitionCount: number): number {
+    if (this.keyPartitionsCount !== partitionCount) {
+      this.keyPartitions = new Int32Array(this.load.keys?.count ?? 0).fill(-1);
+      this.keyPartitionsCount = partitionCount;
+    }
+    let partition = this.keyPartitions[keyIndex] as number;
+    if (partition < 0) this.keyPartitions[keyIndex] = partition = keyedPartition(keyName(keyIndex), partitionCount);
+    return partition;
   }
 }

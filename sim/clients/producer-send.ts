@@ -4,9 +4,8 @@
 // 1. waitOnMetadata: the topic's partitions must be known; the first send() asks for metadata and
 //    blocks until it arrives, at most max.block.ms.
 // 2. The record must fit max.request.size and buffer.memory (else RecordTooLargeException).
-// 3. Partition: the record's own, else the next in turn with partitioner.class=
-//    RoundRobinPartitioner, else keyed (toPositive(murmur2(key)) % partitions), else the sticky
-//    partition (KIP-480).
+// 3. Partition: the RecordPartitioner (partitioner.ts) picks the record's own, round-robin, keyed
+//    or sticky partition (KIP-480).
 // 4. accumulator.append with abortOnNewBatch for sticky records: if the sticky partition needs a
 //    new batch, the partitioner moves on first (onNewBatch) and the record is appended there.
 // 5. No room in buffer.memory: send() blocks until a batch completes and returns its buffer, for
@@ -37,15 +36,14 @@ import { assert } from '../core/assert.ts';
 import type { Rng } from '../core/rng.ts';
 import type { TimerId } from '../core/scheduler.ts';
 import type { ActorContext } from '../hw/actor.ts';
-import { partitionName } from '../kafka/protocol.ts';
 import type { AppendRecord, RecordAccumulator } from './accumulator.ts';
 import type { ProducerHistory } from './history.ts';
-import { KeyChooser, keyName, PoissonArrivals, type LoadSpec } from './load.ts';
+import { KeyChooser, PoissonArrivals, type LoadSpec } from './load.ts';
 import { DrawnArrivals, QuietSendPlanner } from './quiet-sends.ts';
-import { keyedPartition, RoundRobinPartitioner, StickyPartitioner } from './partitioner.ts';
+import { RecordPartitioner } from './partitioner.ts';
 import { batchUpperBoundBytes } from './producer-batch.ts';
 import type { ProducerCpuCosts, ProducerSettings } from './producer-config.ts';
-import type { PartitionRef, ProducerMetadata, TopicMetadata } from './producer-metadata.ts';
+import type { ProducerMetadata, TopicMetadata } from './producer-metadata.ts';
 import type { ProducerMetrics } from './producer-metrics.ts';
 import type { Sender } from './sender.ts';
 import type { TransactionManager } from './transaction-manager.ts';
@@ -90,8 +88,7 @@ interface BlockedSend {
 
 export class ApplicationThread {
   private readonly keys: KeyChooser;
-  private readonly sticky: StickyPartitioner;
-  private readonly roundRobin = new RoundRobinPartitioner();
+  private readonly partitioner: RecordPartitioner;
   private readonly arrivals: DrawnArrivals | null;
   private readonly pending: PendingSend[] = [];
   private backlog = 0;
@@ -111,17 +108,14 @@ export class ApplicationThread {
   /** How far past its real end the last chunk's completion ran; credited to a chunk that follows at once. */
   private overrunUs = 0;
   private blocked: BlockedSend | null = null;
-  private keyPartitions = new Int32Array(0);
-  private keyPartitionsCount = 0;
-  private refs: PartitionRef[] = [];
   private abandoned = false;
 
   constructor(private readonly parts: ApplicationParts) {
     const { load, rng } = parts;
     this.keys = new KeyChooser(load.keys, rng.fork('keys'));
-    this.sticky = new StickyPartitioner(rng.fork('sticky'));
+    this.partitioner = new RecordPartitioner(load, parts.settings, rng.fork('sticky'));
     this.arrivals = load.rate.kind === 'fixed' ? new DrawnArrivals(new PoissonArrivals(load.rate.recordsPerSecond, rng.fork('arrivals'), Math.max(load.startUs, parts.ctx.now)), this.keys) : null;
-    this.planner = this.arrivals === null ? null : new QuietSendPlanner(parts, this.arrivals, (keyIndex, topic) => this.quietPartition(keyIndex, topic), (partition) => this.ref(partition).name);
+    this.planner = this.arrivals === null ? null : new QuietSendPlanner(parts, this.arrivals, (keyIndex, topic) => this.partitioner.quietPartition(keyIndex, topic), (partition) => this.partitioner.ref(partition).name);
     // The sends deferred past the moment of death never complete (their timers would have been
     // cancelled); those before it did, whenever the incarnation is settled (at the next start).
     parts.ctx.onDeath((nowUs) => {
@@ -295,16 +289,10 @@ export class ApplicationThread {
   /** A deferred send, applied at its completion time `atUs`: it must still be quiet. */
   private sendQuietly(invokeUs: number, keyIndex: number, atUs: number): void {
     const { accumulator, load, metadata } = this.parts;
-    const partition = this.quietPartition(keyIndex, metadata.topic(load.topic) as TopicMetadata);
+    const partition = this.partitioner.quietPartition(keyIndex, metadata.topic(load.topic) as TopicMetadata);
     const record: AppendRecord = { keyBytes: KeyChooser.keyBytes(keyIndex), valueBytes: load.messageBytes, keyIndex, invokeUs };
-    const result = accumulator.append(this.ref(partition), record, atUs, keyIndex < 0 && load.partition === null);
+    const result = accumulator.append(this.partitioner.ref(partition), record, atUs, this.partitioner.abortsOnNewBatch(keyIndex));
     assert(result.kind === 'appended' && !result.newBatchCreated && !result.batchIsFull, () => `producer ${this.parts.history.producer}: a deferred send at ${atUs}us was not quiet`);
-  }
-
-  /** The partition of a record whose send() is quiet: its own, its key's, or the current sticky one (−1 if none yet). */
-  private quietPartition(keyIndex: number, topic: TopicMetadata): number {
-    const { load } = this.parts;
-    return load.partition ?? (keyIndex >= 0 ? this.partitionFor(keyIndex, topic) : this.sticky.current(load.topic));
   }
 
   private chunkDone(): void {
@@ -370,13 +358,13 @@ export class ApplicationThread {
     const upperBoundBytes = batchUpperBoundBytes(keyBytes, load.messageBytes);
     if (upperBoundBytes > settings.maxRequestSizeBytes || upperBoundBytes > settings.bufferMemoryBytes) return this.fail(send, 'RECORD_TOO_LARGE');
     const record: AppendRecord = { keyBytes, valueBytes: load.messageBytes, keyIndex: send.keyIndex, invokeUs: send.invokeUs };
-    const sticky = blockedPartition < 0 && load.partition === null && send.keyIndex < 0 && !this.parts.settings.roundRobin;
-    let partition = blockedPartition >= 0 ? blockedPartition : this.partitionFor(send.keyIndex, topic);
-    let result = accumulator.append(this.ref(partition), record, ctx.now, sticky);
+    // A record that blocked on memory keeps the partition it had by then: its retry cannot abort.
+    const abortOnNewBatch = blockedPartition < 0 && this.partitioner.abortsOnNewBatch(send.keyIndex);
+    let partition = blockedPartition >= 0 ? blockedPartition : this.partitioner.partition(send.keyIndex, topic);
+    let result = accumulator.append(this.partitioner.ref(partition), record, ctx.now, abortOnNewBatch);
     if (result.kind === 'abort-for-new-batch') {
-      this.sticky.onNewBatch(load.topic, partition, topic.available, topic.partitionCount);
-      partition = this.sticky.partition(load.topic, topic.available, topic.partitionCount);
-      result = accumulator.append(this.ref(partition), record, ctx.now, false);
+      partition = this.partitioner.onNewBatch(partition, topic);
+      result = accumulator.append(this.partitioner.ref(partition), record, ctx.now, false);
     }
     if (result.kind === 'needs-memory') return this.block('memory', send, deadlineUs, partition);
     assert(result.kind === 'appended', 'send: a second append cannot ask for a new batch');
@@ -385,25 +373,6 @@ export class ApplicationThread {
     else if (result.batchIsFull) sender.wakeup();
     else if (result.newBatchCreated) sender.batchOpened(load.topic, partition);
     return true;
-  }
-
-  private partitionFor(keyIndex: number, topic: TopicMetadata): number {
-    const { load } = this.parts;
-    if (load.partition !== null) return load.partition;
-    if (this.parts.settings.roundRobin) return this.roundRobin.partition(load.topic, topic.available, topic.partitionCount);
-    if (keyIndex < 0) return this.sticky.partition(load.topic, topic.available, topic.partitionCount);
-    if (this.keyPartitionsCount !== topic.partitionCount) {
-      this.keyPartitions = new Int32Array(load.keys?.count ?? 0).fill(-1);
-      this.keyPartitionsCount = topic.partitionCount;
-    }
-    let partition = this.keyPartitions[keyIndex] as number;
-    if (partition < 0) this.keyPartitions[keyIndex] = partition = keyedPartition(keyName(keyIndex), topic.partitionCount);
-    return partition;
-  }
-
-  private ref(partition: number): PartitionRef {
-    const topic = this.parts.load.topic;
-    return (this.refs[partition] ??= { name: partitionName(topic, partition), topic, partition });
   }
 
   private block(reason: BlockedSend['reason'], send: PendingSend, deadlineUs: number, partition: number): boolean {

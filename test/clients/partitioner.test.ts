@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { keyedPartition, murmur2, StickyPartitioner, toPositive, utf8 } from '../../sim/clients/partitioner.ts';
+import { keyedPartition, murmur2, RecordPartitioner, StickyPartitioner, toPositive, utf8 } from '../../sim/clients/partitioner.ts';
+import { keyName, type LoadSpec } from '../../sim/clients/load.ts';
+import type { TopicMetadata } from '../../sim/clients/producer-metadata.ts';
 import { createRng } from '../../sim/core/rng.ts';
 
 describe('murmur2', () => {
@@ -172,5 +174,80 @@ describe('StickyPartitioner', () => {
       return picks;
     };
     expect(run()).toEqual(run());
+  });
+});
+
+describe('RecordPartitioner', () => {
+  const topicOf = (available: number[], partitionCount: number): TopicMetadata => ({
+    partitionCount,
+    leaderIds: Array.from({ length: partitionCount }, (_, p) => (available.includes(p) ? 1 : -1)),
+    leaderEpochs: new Array<number>(partitionCount).fill(0),
+    available,
+  });
+  const loadOf = (partition: number | null, keyCount: number): LoadSpec => ({
+    topic: 't',
+    rate: { kind: 'max' },
+    messageBytes: 100,
+    keys: keyCount > 0 ? { count: keyCount, distribution: 'uniform' } : null,
+    partition,
+    startUs: 0,
+    stopUs: 1_000_000,
+  });
+  const all6 = topicOf([0, 1, 2, 3, 4, 5], 6);
+
+  it("sends every record to the load's own partition, keyed or not, and never aborts an append", () => {
+    const partitioner = new RecordPartitioner(loadOf(4, 10), { roundRobin: true }, createRng('own'));
+    for (const keyIndex of [-1, 0, 7]) {
+      expect(partitioner.partition(keyIndex, all6)).toBe(4);
+      expect(partitioner.quietPartition(keyIndex, all6)).toBe(4);
+      expect(partitioner.abortsOnNewBatch(keyIndex)).toBe(false);
+    }
+  });
+
+  it('puts a keyed record where keyedPartition puts its key, and follows a change of partition count', () => {
+    const partitioner = new RecordPartitioner(loadOf(null, 50), { roundRobin: false }, createRng('keyed'));
+    for (let keyIndex = 0; keyIndex < 50; keyIndex++) {
+      expect(partitioner.partition(keyIndex, all6)).toBe(keyedPartition(keyName(keyIndex), 6));
+      expect(partitioner.partition(keyIndex, topicOf([], 10))).toBe(keyedPartition(keyName(keyIndex), 10));
+      expect(partitioner.abortsOnNewBatch(keyIndex)).toBe(false);
+    }
+  });
+
+  it('keeps unkeyed records on the sticky partition until a new batch moves it', () => {
+    const partitioner = new RecordPartitioner(loadOf(null, 0), { roundRobin: false }, createRng('sticky'));
+    expect(partitioner.quietPartition(-1, all6)).toBe(-1);
+    const first = partitioner.partition(-1, all6);
+    expect(partitioner.quietPartition(-1, all6)).toBe(first);
+    expect(partitioner.partition(-1, all6)).toBe(first);
+    expect(partitioner.abortsOnNewBatch(-1)).toBe(true);
+    const next = partitioner.onNewBatch(first, all6);
+    expect(next).not.toBe(first);
+    expect(partitioner.partition(-1, all6)).toBe(next);
+  });
+
+  it('takes turns over the available partitions with round-robin, read from the live settings', () => {
+    const settings = { roundRobin: false };
+    const partitioner = new RecordPartitioner(loadOf(null, 10), settings, createRng('round-robin'));
+    settings.roundRobin = true;
+    const turns = [0, 1, 2, 3, 4, 5].map((i) => partitioner.partition(i % 2 === 0 ? -1 : i, topicOf([1, 3, 5], 6)));
+    expect(turns).toEqual([1, 3, 5, 1, 3, 5]);
+    expect(partitioner.quietPartition(-1, all6)).toBe(-1);
+    expect(partitioner.quietPartition(3, all6)).toBe(-1);
+    expect(partitioner.abortsOnNewBatch(-1)).toBe(false);
+  });
+
+  it('asks nothing of the random stream when it only looks (quietPartition)', () => {
+    const looked = new RecordPartitioner(loadOf(null, 5), { roundRobin: false }, createRng(7));
+    const untouched = new RecordPartitioner(loadOf(null, 5), { roundRobin: false }, createRng(7));
+    for (let keyIndex = -1; keyIndex < 5; keyIndex++) looked.quietPartition(keyIndex, all6);
+    expect(looked.partition(-1, all6)).toBe(untouched.partition(-1, all6));
+    expect(looked.onNewBatch(looked.partition(-1, all6), all6)).toBe(untouched.onNewBatch(untouched.partition(-1, all6), all6));
+  });
+
+  it('hands out one PartitionRef per partition, named topic/partition', () => {
+    const partitioner = new RecordPartitioner(loadOf(null, 0), { roundRobin: false }, createRng('refs'));
+    const ref = partitioner.ref(2);
+    expect(ref).toEqual({ name: 't/2', topic: 't', partition: 2 });
+    expect(partitioner.ref(2)).toBe(ref);
   });
 });
