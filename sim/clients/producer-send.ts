@@ -2,14 +2,14 @@
 // record, as KafkaProducer.doSend does on the caller's thread:
 //
 // 1. waitOnMetadata: the topic's partitions must be known; the first send() asks for metadata and
-//    blocks until it arrives, at most max.block.ms.
+//    blocks until it arrives, at most max.block.ms (send-blocking.ts).
 // 2. The record must fit max.request.size and buffer.memory (else RecordTooLargeException).
 // 3. Partition: the RecordPartitioner (partitioner.ts) picks the record's own, round-robin, keyed
 //    or sticky partition (KIP-480).
 // 4. accumulator.append with abortOnNewBatch for sticky records: if the sticky partition needs a
 //    new batch, the partitioner moves on first (onNewBatch) and the record is appended there.
-// 5. No room in buffer.memory: send() blocks until a batch completes and returns its buffer, for
-//    what is left of max.block.ms; then it fails (BufferExhaustedException).
+// 5. No room in buffer.memory: send() blocks until a batch returns its buffer, for what is left of
+//    max.block.ms (send-blocking.ts). The record waits at the head of `pending`; no other send runs.
 // 6. A new or full batch wakes the Sender.
 //
 // send() costs CPU on the producer's machine, on the application thread's own pool of one
@@ -46,6 +46,7 @@ import type { ProducerCpuCosts, ProducerSettings } from './producer-config.ts';
 import type { ProducerMetadata, TopicMetadata } from './producer-metadata.ts';
 import type { ProducerMetrics } from './producer-metrics.ts';
 import type { Sender } from './sender.ts';
+import { SendBlocking, type BlockTimeoutError } from './send-blocking.ts';
 import type { TransactionManager } from './transaction-manager.ts';
 
 /** The CPU pool of the thread that calls send(): one thread. */
@@ -78,14 +79,6 @@ interface PendingSend {
   readonly keyIndex: number;
 }
 
-interface BlockedSend {
-  readonly reason: 'metadata' | 'memory';
-  readonly deadlineUs: number;
-  /** The partition chosen before blocking on memory; −1 while waiting for metadata. */
-  readonly partition: number;
-  readonly timer: TimerId;
-}
-
 export class ApplicationThread {
   private readonly keys: KeyChooser;
   private readonly partitioner: RecordPartitioner;
@@ -107,7 +100,7 @@ export class ApplicationThread {
   private chunkEndUs = 0;
   /** How far past its real end the last chunk's completion ran; credited to a chunk that follows at once. */
   private overrunUs = 0;
-  private blocked: BlockedSend | null = null;
+  private readonly blocking: SendBlocking;
   private abandoned = false;
 
   constructor(private readonly parts: ApplicationParts) {
@@ -116,6 +109,10 @@ export class ApplicationThread {
     this.partitioner = new RecordPartitioner(load, parts.settings, rng.fork('sticky'));
     this.arrivals = load.rate.kind === 'fixed' ? new DrawnArrivals(new PoissonArrivals(load.rate.recordsPerSecond, rng.fork('arrivals'), Math.max(load.startUs, parts.ctx.now)), this.keys) : null;
     this.planner = this.arrivals === null ? null : new QuietSendPlanner(parts, this.arrivals, (keyIndex, topic) => this.partitioner.quietPartition(keyIndex, topic), (partition) => this.partitioner.ref(partition).name);
+    this.blocking = new SendBlocking(parts, {
+      retry: (deadlineUs, partition) => this.afterBlock(this.send(this.pending[0] as PendingSend, deadlineUs, partition)),
+      expire: (error) => this.afterBlock(this.fail(this.pending[0] as PendingSend, error)),
+    });
     // The sends deferred past the moment of death never complete (their timers would have been
     // cancelled); those before it did, whenever the incarnation is settled (at the next start).
     parts.ctx.onDeath((nowUs) => {
@@ -134,11 +131,11 @@ export class ApplicationThread {
 
   /** buffer.memory was returned: a send() blocked on memory tries again. */
   onMemoryFreed(): void {
-    if (this.blocked?.reason === 'memory') this.retryBlocked();
+    this.blocking.onMemoryFreed();
   }
 
   onMetadataUpdate(): void {
-    if (this.blocked?.reason === 'metadata') this.retryBlocked();
+    this.blocking.onMetadataUpdate();
   }
 
   /** The process died: records inside send() never reached a batch, so they definitely failed. */
@@ -220,7 +217,7 @@ export class ApplicationThread {
 
   /** Runs send() for pending records, then takes the next chunk of load, until it must wait. */
   private pump(): void {
-    while (!this.busy && this.blocked === null && !this.abandoned) {
+    while (!this.busy && !this.blocking.blocked && !this.abandoned) {
       if (this.pending.length > 0) {
         this.sendPending();
         continue;
@@ -232,7 +229,7 @@ export class ApplicationThread {
     }
     if (this.busy) return;
     this.overrunUs = 0;
-    if (this.blocked === null && !this.abandoned) this.awaitArrival();
+    if (!this.blocking.blocked && !this.abandoned) this.awaitArrival();
   }
 
   /**
@@ -336,7 +333,7 @@ export class ApplicationThread {
   }
 
   private sendPending(): void {
-    while (this.pending.length > 0 && this.blocked === null) {
+    while (this.pending.length > 0 && !this.blocking.blocked) {
       const send = this.pending[0] as PendingSend;
       if (!this.send(send, this.parts.ctx.now + this.parts.settings.maxBlockUs, -1)) return;
       this.pending.shift();
@@ -348,12 +345,7 @@ export class ApplicationThread {
     const { accumulator, load, metadata, sender, settings, txn, ctx } = this.parts;
     if (txn !== null && txn.state === 'fatal') return this.fail(send, txn.fatalError ?? 'FATAL');
     const topic = metadata.topic(load.topic);
-    if (topic === undefined || (load.partition !== null && load.partition >= topic.partitionCount)) {
-      metadata.addTopic(load.topic);
-      metadata.requestUpdate();
-      sender.wakeup();
-      return this.block('metadata', send, deadlineUs, -1);
-    }
+    if (topic === undefined || (load.partition !== null && load.partition >= topic.partitionCount)) return this.waitOrFail(send, this.blocking.waitForMetadata(load.topic, deadlineUs));
     const keyBytes = KeyChooser.keyBytes(send.keyIndex);
     const upperBoundBytes = batchUpperBoundBytes(keyBytes, load.messageBytes);
     if (upperBoundBytes > settings.maxRequestSizeBytes || upperBoundBytes > settings.bufferMemoryBytes) return this.fail(send, 'RECORD_TOO_LARGE');
@@ -366,7 +358,7 @@ export class ApplicationThread {
       partition = this.partitioner.onNewBatch(partition, topic);
       result = accumulator.append(this.partitioner.ref(partition), record, ctx.now, false);
     }
-    if (result.kind === 'needs-memory') return this.block('memory', send, deadlineUs, partition);
+    if (result.kind === 'needs-memory') return this.waitOrFail(send, this.blocking.waitForMemory(partition, deadlineUs));
     assert(result.kind === 'appended', 'send: a second append cannot ask for a new batch');
     // KafkaProducer wakes the Sender for a full batch or a new one.
     if (result.headWasFull) sender.queuedBehindFull();
@@ -375,42 +367,16 @@ export class ApplicationThread {
     return true;
   }
 
-  private block(reason: BlockedSend['reason'], send: PendingSend, deadlineUs: number, partition: number): boolean {
-    const { ctx, accumulator, sender } = this.parts;
-    if (ctx.now >= deadlineUs) return this.fail(send, reason === 'metadata' ? 'METADATA_TIMEOUT' : 'BUFFER_EXHAUSTED');
-    if (reason === 'memory') {
-      // BufferPool.queued() > 0 makes every batch sendable, so memory comes back sooner.
-      accumulator.memoryWaiter = true;
-      sender.wakeup();
-    }
-    const timer = ctx.setTimer(deadlineUs - ctx.now, () => this.onBlockTimeout());
-    this.blocked = { reason, deadlineUs, partition, timer };
-    return false;
+  /** false while send() waits (the record stays at the head of `pending`); true when max.block.ms had already run out. */
+  private waitOrFail(send: PendingSend, timeoutError: BlockTimeoutError | null): boolean {
+    return timeoutError === null ? false : this.fail(send, timeoutError);
   }
 
-  private retryBlocked(): void {
-    const blocked = this.blocked as BlockedSend;
-    this.unblock();
-    const partition = blocked.reason === 'memory' ? blocked.partition : -1;
-    if (this.send(this.pending[0] as PendingSend, blocked.deadlineUs, partition)) {
-      this.pending.shift();
-      this.pump();
-    }
-  }
-
-  private onBlockTimeout(): void {
-    const blocked = this.blocked;
-    if (blocked === null) return;
-    this.unblock();
-    this.fail(this.pending.shift() as PendingSend, blocked.reason === 'metadata' ? 'METADATA_TIMEOUT' : 'BUFFER_EXHAUSTED');
+  /** The blocked send was retried or timed out: once it is done (appended or failed) the thread goes on. */
+  private afterBlock(done: boolean): void {
+    if (!done) return;
+    this.pending.shift();
     this.pump();
-  }
-
-  private unblock(): void {
-    const blocked = this.blocked as BlockedSend;
-    this.parts.ctx.cancelTimer(blocked.timer);
-    this.parts.accumulator.memoryWaiter = false;
-    this.blocked = null;
   }
 
   /** send() threw before the record reached a batch: a definite failure. */
