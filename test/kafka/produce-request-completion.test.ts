@@ -16,12 +16,18 @@ function produceRequest(partitions: readonly string[], nowUs: number): ProduceRe
   };
 }
 
+/** One broker leading both partitions of topic t (one replica each). */
+function oneBrokerTwoPartitions(): ClusterWorld {
+  const world = ClusterWorld.build({ brokers: 1 });
+  world.runFor('3s');
+  world.createTopic({ name: 't', partitions: 2, replicationFactor: 1, assignment: [[1], [1]] });
+  world.runFor('1s');
+  return world;
+}
+
 describe('completing what waits on a produce request (ReplicaManager ActionQueue)', () => {
   it('wakes a fetch waiting on two partitions only after the request appended both, so one response carries both', () => {
-    const world = ClusterWorld.build({ brokers: 1 });
-    world.runFor('3s');
-    world.createTopic({ name: 't', partitions: 2, replicationFactor: 1, assignment: [[1], [1]] });
-    world.runFor('1s');
+    const world = oneBrokerTwoPartitions();
     const reader = world.probe('reader');
     const fetch: FetchRequest = {
       type: 'fetch',
@@ -46,10 +52,7 @@ describe('completing what waits on a produce request (ReplicaManager ActionQueue
   });
 
   it('answers a request for two partitions with one response, in the request\'s order', () => {
-    const world = ClusterWorld.build({ brokers: 1 });
-    world.runFor('3s');
-    world.createTopic({ name: 't', partitions: 2, replicationFactor: 1, assignment: [[1], [1]] });
-    world.runFor('1s');
+    const world = oneBrokerTwoPartitions();
     const writer = world.probe('writer');
     writer.send(brokerNodeId(1), produceRequest(['t/1', 't/0'], world.nowUs), 2_128);
     world.runFor('10ms');
