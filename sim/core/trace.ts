@@ -129,25 +129,13 @@ export class Fnv1a64 {
   private hi = 0xcbf29ce4;
   private lo = 0x84222325;
 
-  /**
-   * Hashes the UTF-8 encoding of `text` followed by a newline. ASCII, nearly all of a trace, is
-   * hashed with the state in locals; other characters go through `byte` one UTF-8 byte at a time.
-   */
+  /** Hashes the UTF-8 encoding of `text` followed by a newline. */
   updateLine(text: string): void {
-    let hi = this.hi;
-    let lo = this.lo;
     for (let index = 0; index < text.length; index++) {
       const code = text.charCodeAt(index);
       if (code < 0x80) {
-        const mixed = (lo ^ code) >>> 0;
-        const product = mixed * 0x1b3;
-        lo = product >>> 0;
-        hi = (Math.imul(hi, 0x1b3) + Math.floor(product / 4294967296) + (mixed << 8)) >>> 0;
-        continue;
-      }
-      this.hi = hi;
-      this.lo = lo;
-      if (code < 0x800) {
+        this.byte(code);
+      } else if (code < 0x800) {
         this.byte(0xc0 | (code >> 6));
         this.byte(0x80 | (code & 0x3f));
       } else if (code >= 0xd800 && code < 0xdc00 && index + 1 < text.length) {
@@ -163,11 +151,7 @@ export class Fnv1a64 {
         this.byte(0x80 | ((code >> 6) & 0x3f));
         this.byte(0x80 | (code & 0x3f));
       }
-      hi = this.hi;
-      lo = this.lo;
     }
-    this.hi = hi;
-    this.lo = lo;
     this.byte(0x0a);
   }
 

@@ -46,7 +46,7 @@ export interface LeaderReadView {
 }
 
 /** The batches of an answer with none (most fetches of an idle partition): shared and frozen. */
-const NO_BATCHES: WireBatch[] = Object.freeze([]) as unknown as WireBatch[];
+const NO_BATCHES: readonly WireBatch[] = Object.freeze([]);
 
 export function toWireBatch(batch: LogBatch<BatchPayload>): WireBatch {
   return {
@@ -119,7 +119,7 @@ function read(
   return okResponse(view, result.batches.length === 0 ? NO_BATCHES : result.batches.map(toWireBatch));
 }
 
-function okResponse(view: LeaderReadView, batches: WireBatch[]): ReplicaFetchPartitionResponse {
+function okResponse(view: LeaderReadView, batches: readonly WireBatch[]): ReplicaFetchPartitionResponse {
   return {
     partition: view.name,
     error: ErrorCode.NONE,

@@ -184,7 +184,7 @@ export interface FetchPartitionResponse {
   logStartOffset: number;
   /** KIP-320: set when the fetcher's log diverges from the leader's. */
   divergingEpoch?: { epoch: number; endOffset: number };
-  batches: WireBatch[];
+  batches: readonly WireBatch[];
 }
 
 export interface FetchResponse {
